@@ -1,0 +1,42 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api.errors import install_error_handlers
+from api.routers import clauses, health, search, sources
+from kb.service import ClauseMap
+from kb.settings import Settings
+from kb.store import NotIngested
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None, service: ClauseMap | None = None) -> FastAPI:
+    settings = settings or Settings()
+    service = service or ClauseMap(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        try:
+            service.warm_up()
+        except NotIngested as exc:
+            log.warning("%s", exc)
+        yield
+
+    app = FastAPI(
+        title="clausemap",
+        version="0.1.0",
+        description="Clause-level search over laws, guidelines and internal principles on AI and data.",
+        lifespan=lifespan,
+    )
+    app.state.service = service
+    install_error_handlers(app)
+    for module in (search, clauses, sources, health):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,65 @@
+"""Turn core objects into API schemas; the CLI's ``--json`` uses the same, so both print alike."""
+
+from __future__ import annotations
+
+from api.schemas import ClauseOut, ClauseRef, SearchResult, SourceOut, TranslationOut
+from kb.knowledge import CatalogEntry, KnowledgeBase
+from kb.models import Source
+from kb.search import Hit
+
+
+def clause_ref(kb: KnowledgeBase, clause_id: str) -> ClauseRef:
+    clause = kb.clauses.get(clause_id)
+    if clause is None:
+        return ClauseRef(id=clause_id, citation=clause_id)
+    return ClauseRef(id=clause.id, citation=kb.citation(clause), title=clause.title)
+
+
+def search_result(kb: KnowledgeBase, hit: Hit) -> SearchResult:
+    source = kb.sources[hit.clause.source_id]
+    return SearchResult(
+        id=hit.clause.id,
+        unit_id=hit.unit.id,
+        citation=hit.citation,
+        title=hit.unit.title or hit.clause.title,
+        snippet=hit.snippet,
+        url=hit.clause.url,
+        score=round(hit.score, 4),
+        source=source.id,
+        source_kind=source.kind,
+        binding=source.binding,
+        kind=hit.clause.kind,
+        language=hit.clause.language,
+        matched=hit.matched[1:],
+    )
+
+
+def clause_out(kb: KnowledgeBase, clause: CatalogEntry) -> ClauseOut:
+    outgoing, incoming = kb.references(clause.id)
+    translations = [
+        TranslationOut(language=lang, title=t.title, text=t.text)
+        for (cid, lang), t in kb.translations.items()
+        if cid == clause.id
+    ]
+    return ClauseOut(
+        id=clause.id,
+        source=clause.source_id,
+        kind=clause.kind,
+        number=clause.number,
+        label=clause.label,
+        citation=kb.citation(clause),
+        title=clause.title,
+        text=clause.text,
+        url=clause.url,
+        language=clause.language,
+        unit=clause_ref(kb, clause.unit_id),
+        hierarchy=[clause_ref(kb, a.id) for a in kb.ancestors(clause)],
+        children=[clause_ref(kb, c.id) for c in kb.children(clause.id)],
+        references=[clause_ref(kb, i) for i in outgoing],
+        referenced_by=[clause_ref(kb, i) for i in incoming],
+        translations=translations,
+    )
+
+
+def source_out(source: Source) -> SourceOut:
+    return SourceOut.model_validate(source, from_attributes=True)

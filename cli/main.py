@@ -1,0 +1,129 @@
+"""The ``kb`` command: ingest the corpus, search it, show a clause, serve the API."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from typing import Annotated, NoReturn
+
+import typer
+
+from kb.settings import Settings
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
+    raise typer.Exit(code)
+
+
+@app.command()
+def ingest(
+    source: Annotated[list[str] | None, typer.Option("--source", "-s", help="only these source ids")] = None,
+) -> None:
+    """Parse, validate, embed and index every registered source, then publish the new version."""
+    from ingest.pipeline import SourceFailed
+    from ingest.pipeline import ingest as run_ingest
+    from kb.registry import RegistryError
+
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    try:
+        report = run_ingest(Settings(), only=source)
+    except (SourceFailed, RegistryError) as exc:
+        fail(str(exc))
+    for item in report.sources:
+        colour = typer.colors.RED if item.status in ("failed", "unavailable") else typer.colors.GREEN
+        counts = ", ".join(f"{n} {kind}" for kind, n in sorted(item.counts.items()))
+        changes = f"+{len(item.added)} ~{len(item.amended)} -{len(item.repealed)}"
+        detail = item.message or f"{counts} ({changes})"
+        typer.secho(f"{item.source_id:10} {item.status:11} {item.seconds:6.1f}s  {detail}", fg=colour)
+    typer.echo(
+        f"published {report.version}: {report.indexed} texts indexed, {report.embedded} embedded, {report.seconds:.1f}s"
+    )
+    if report.failed:
+        raise typer.Exit(2)
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="the situation, in plain words")],
+    k: Annotated[int, typer.Option("-k", help="how many results")] = 10,
+    source: Annotated[list[str] | None, typer.Option("--source", "-s", help="only these sources")] = None,
+    group: Annotated[str, typer.Option(help="article or clause")] = "article",
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON, as the API returns it")] = False,
+) -> None:
+    """Search the knowledge base."""
+    from api.presenters import search_result
+    from kb.search import Filters, InvalidQuery
+    from kb.service import ClauseMap
+    from kb.store import NotIngested
+
+    try:
+        outcome = ClauseMap(Settings()).search(query, k, Filters(sources=tuple(source or ())), group)
+    except (InvalidQuery, NotIngested) as exc:
+        fail(str(exc))
+    results = [search_result(outcome.kb, hit) for hit in outcome.hits]
+    if as_json:
+        typer.echo(json.dumps([r.model_dump(mode="json") for r in results], indent=2, ensure_ascii=False))
+        return
+    for rank, result in enumerate(results, 1):
+        typer.secho(f"{rank:2}. {result.citation}  {result.title or ''}  [{result.id}]", bold=True)
+        typer.echo(f"    {result.snippet}")
+        typer.secho(f"    {result.url}", fg=typer.colors.BLUE)
+
+
+@app.command()
+def show(
+    clause_id: Annotated[str, typer.Argument(help="e.g. gdpr:art-22(1)")],
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON, as the API returns it")] = False,
+) -> None:
+    """Show one clause with its hierarchy and cross-references."""
+    from api.presenters import clause_out
+    from kb.ids import InvalidClauseId
+    from kb.service import ClauseMap, UnknownClause
+    from kb.store import NotIngested
+
+    try:
+        kb, clause = ClauseMap(Settings()).clause(clause_id)
+    except (InvalidClauseId, UnknownClause, NotIngested) as exc:
+        fail(str(exc))
+    out = clause_out(kb, clause)
+    if as_json:
+        typer.echo(out.model_dump_json(indent=2))
+        return
+    path = " › ".join(h.citation for h in out.hierarchy)
+    typer.secho(f"{out.citation}  {out.title or ''}", bold=True)
+    if path:
+        typer.echo(f"in: {path}")
+    typer.echo(out.text)
+    for child in out.children:
+        typer.echo(f"  - {child.citation}")
+    if out.references:
+        typer.echo("cites: " + ", ".join(r.citation for r in out.references))
+    if out.referenced_by:
+        typer.echo("cited by: " + ", ".join(r.citation for r in out.referenced_by))
+    typer.secho(out.url, fg=typer.colors.BLUE)
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="bind address (default KB_HOST)")] = None,
+    port: Annotated[int | None, typer.Option(help="port (default KB_PORT)")] = None,
+    workers: Annotated[int, typer.Option(help="worker processes")] = 1,
+) -> None:
+    """Serve the HTTP API (OpenAPI docs at /docs)."""
+    import uvicorn
+
+    settings = Settings()
+    if workers > 1:
+        uvicorn.run("api.main:app", host=host or settings.host, port=port or settings.port, workers=workers)
+    else:
+        from api.app import create_app
+
+        uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port)
+
+
+def main() -> None:  # pragma: no cover - console-script entry
+    sys.exit(app())

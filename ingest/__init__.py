@@ -1,0 +1,1 @@
+"""Ingestion: parse official documents into clause records, validate, embed, index and publish."""

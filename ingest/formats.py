@@ -1,0 +1,52 @@
+"""The registry names a parser per source; this maps those names to the parser functions.
+
+Every parser is a pure function from the bytes of the source's file(s) to clause records.
+Most formats are one file; a Formex package is a main act plus one file per annex.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from ingest.parsers import ParseError
+from ingest.parsers.ccpa_pdf import parse_ccpa_pdf
+from ingest.parsers.formex import parse_formex
+from ingest.parsers.hleg_pdf import parse_hleg_pdf
+from ingest.parsers.oecd_commonaccord import parse_oecd_commonaccord
+from ingest.parsers.oecd_markdown import parse_oecd_markdown
+from kb.records import ClauseRecord
+
+Parser = Callable[[list[bytes], str], list[ClauseRecord]]
+
+
+def _one_file(parse: Callable[[bytes], list[ClauseRecord]]) -> Parser:
+    """Adapt a parser of one document whose ids carry their own source prefix."""
+
+    def run(files: list[bytes], source: str) -> list[ClauseRecord]:
+        if len(files) != 1:
+            raise ParseError(f"this parser reads one file, got {len(files)}")
+        return parse(files[0])
+
+    return run
+
+
+def _formex(files: list[bytes], source: str) -> list[ClauseRecord]:
+    if len(files) != 1:
+        raise ParseError(f"the formex parser reads one act file, got {len(files)}")
+    return parse_formex(files[0], source=source)
+
+
+PARSERS: dict[str, Parser] = {
+    "formex": _formex,
+    "ccpa-pdf": _one_file(parse_ccpa_pdf),
+    "hleg-pdf": _one_file(parse_hleg_pdf),
+    "oecd-markdown": _one_file(parse_oecd_markdown),
+    "oecd-commonaccord": _one_file(parse_oecd_commonaccord),
+}
+
+
+def parser_for(name: str) -> Parser:
+    try:
+        return PARSERS[name]
+    except KeyError:
+        raise ParseError(f"unknown parser {name!r}; known: {sorted(PARSERS)}") from None

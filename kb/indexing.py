@@ -1,0 +1,88 @@
+"""What each clause contributes to the vector index, and building the index incrementally.
+
+A clause is embedded with its context: the source's short name and citation, the article's
+title, and the intro of its parent ("Paragraph 1 shall not apply if the decision:"), so that a
+point like "(a) is based on the data subject's explicit consent" still says what it is about.
+Vectors are reused from the previous index for every text whose hash is unchanged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import numpy as np
+
+from kb.embedding import Embedder
+from kb.index import IndexKey, VectorIndex
+
+STRUCTURAL_KINDS = frozenset({"part", "chapter", "section"})
+MAX_CONTEXT_CHARS = 300
+
+
+@dataclass(frozen=True)
+class IndexableText:
+    clause_id: str
+    language: str
+    text: str
+
+    @property
+    def text_hash(self) -> str:
+        return hashlib.sha256(self.text.encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class ClauseContext:
+    """The minimum a clause needs to describe itself for embedding."""
+
+    id: str
+    kind: str
+    label: str
+    title: str | None
+    text: str
+    parent_id: str | None
+    unit_id: str
+    language: str
+
+
+def embedding_text(
+    clause: ClauseContext,
+    by_id: dict[str, ClauseContext],
+    short_name: str,
+    text: str | None = None,
+    title: str | None = None,
+) -> str:
+    """The clause as the embedding model should see it: citation, unit title, parent intro, text."""
+    unit = by_id.get(clause.unit_id)
+    parts = [f"{short_name} {clause.label}."]
+    unit_title = title if clause.id == clause.unit_id and title else (unit.title if unit else None)
+    if unit_title:
+        parts.append(f"{unit_title}.")
+    elif clause.title:
+        parts.append(f"{clause.title}.")
+    parent = by_id.get(clause.parent_id) if clause.parent_id else None
+    if parent is not None and parent.kind not in STRUCTURAL_KINDS:
+        parts.append(parent.text[:MAX_CONTEXT_CHARS])
+    parts.append(text if text is not None else clause.text)
+    return " ".join(p for p in parts if p).strip()
+
+
+def build_index(
+    texts: list[IndexableText],
+    embedder: Embedder,
+    previous: VectorIndex | None,
+) -> tuple[VectorIndex, int]:
+    """An index over ``texts``; returns it with the number of texts that had to be embedded."""
+    reusable: dict[str, np.ndarray] = {}
+    if previous is not None and previous.meta.model_name == embedder.model_name:
+        old_vectors = previous.vectors()
+        for row, key in enumerate(previous.keys):
+            reusable[key.text_hash] = old_vectors[row]
+    missing = [t for t in texts if t.text_hash not in reusable]
+    if missing:
+        fresh = embedder.encode([t.text for t in missing])
+        reusable.update({t.text_hash: v for t, v in zip(missing, fresh, strict=True)})
+    dimension = embedder.dimension if not reusable else len(next(iter(reusable.values())))
+    vectors = np.stack([reusable[t.text_hash] for t in texts]) if texts else np.zeros((0, dimension), dtype=np.float32)
+    keys = [IndexKey(t.clause_id, t.language, t.text_hash) for t in texts]
+    return VectorIndex.build(vectors, keys, embedder.model_name), len(missing)

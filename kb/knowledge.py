@@ -1,0 +1,130 @@
+"""A published version of the knowledge base, opened for reading.
+
+``KnowledgeBase`` holds the database engine, the vector index and an in-memory catalogue of the
+live clauses (a few thousand rows), so a search touches no disk. ``Library`` hands out the
+current one and switches to a newly published version without a restart.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from kb.index import VectorIndex
+from kb.models import Clause, Reference, Source, Translation
+from kb.settings import Settings
+from kb.store import INDEX_DIR, DataDir, open_engine, sqlite_url
+
+
+@dataclass(frozen=True)
+class CatalogEntry:
+    """What search needs to know about a clause without asking the database."""
+
+    id: str
+    source_id: str
+    kind: str
+    number: str
+    label: str
+    title: str | None
+    text: str
+    parent_id: str | None
+    unit_id: str
+    url: str
+    language: str
+    position: int
+
+
+class KnowledgeBase:
+    def __init__(self, version: Path, settings: Settings) -> None:
+        self.version = version.name
+        self.engine: Engine = open_engine(settings.database_url or sqlite_url(version))
+        self.index = VectorIndex.load(version / INDEX_DIR, expected_model=settings.model_name)
+        with Session(self.engine) as session:
+            self.sources: dict[str, Source] = {s.id: s for s in session.exec(select(Source))}
+            rows = session.exec(select(Clause).where(Clause.repealed == False)).all()  # noqa: E712
+            self.translations: dict[tuple[str, str], Translation] = {
+                (t.clause_id, t.language): t for t in session.exec(select(Translation))
+            }
+        self.clauses: dict[str, CatalogEntry] = {
+            r.id: CatalogEntry(
+                r.id,
+                r.source_id,
+                r.kind,
+                r.number,
+                r.label,
+                r.title,
+                r.text,
+                r.parent_id,
+                r.unit_id,
+                r.url,
+                r.language,
+                r.position,
+            )
+            for r in rows
+        }
+        self._children: dict[str, list[CatalogEntry]] = {}
+        for entry in sorted(self.clauses.values(), key=lambda c: c.position):
+            if entry.parent_id:
+                self._children.setdefault(entry.parent_id, []).append(entry)
+        self._row_masks: dict[tuple, np.ndarray] = {}
+
+    def citation(self, clause: CatalogEntry) -> str:
+        return f"{self.sources[clause.source_id].short_name} {clause.label}"
+
+    def row_clause(self, row: int) -> CatalogEntry:
+        return self.clauses[self.index.keys[row].clause_id]
+
+    def session(self) -> Session:
+        return Session(self.engine)
+
+    def references(self, clause_id: str) -> tuple[list[str], list[str]]:
+        """(ids this clause cites, ids that cite it)."""
+        with self.session() as session:
+            outgoing = [r.to_id for r in session.exec(select(Reference).where(Reference.from_id == clause_id))]
+            incoming = [r.from_id for r in session.exec(select(Reference).where(Reference.to_id == clause_id))]
+        return outgoing, incoming
+
+    def children(self, clause_id: str) -> list[CatalogEntry]:
+        return self._children.get(clause_id, [])
+
+    def ancestors(self, clause: CatalogEntry) -> list[CatalogEntry]:
+        """From the outermost (chapter) down to the clause's parent."""
+        chain = []
+        current = self.clauses.get(clause.parent_id) if clause.parent_id else None
+        while current is not None:
+            chain.append(current)
+            current = self.clauses.get(current.parent_id) if current.parent_id else None
+        return list(reversed(chain))
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+class Library:
+    """Hands out the current ``KnowledgeBase``, reopening it when a new version is published."""
+
+    CHECK_INTERVAL_S = 1.0
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.data = DataDir(settings.data_dir)
+        self._current: KnowledgeBase | None = None
+        self._checked_at = 0.0
+        self._lock = threading.Lock()
+
+    def get(self) -> KnowledgeBase:
+        now = time.monotonic()
+        if self._current is not None and now - self._checked_at < self.CHECK_INTERVAL_S:
+            return self._current
+        with self._lock:
+            self._checked_at = now
+            version = self.data.require_current()
+            if self._current is None or self._current.version != version.name:
+                self._current = KnowledgeBase(version, self.settings)
+            return self._current

@@ -1,0 +1,95 @@
+"""The data model (SQLModel tables). API schemas live apart, in ``api/schemas.py``.
+
+A *source* is one document (the GDPR, the CCPA, a company's guideline); a *clause* is its smallest
+citable unit (article, paragraph, point, recital, principle, item). Clauses keep their history in
+``ClauseVersion`` rows; a clause that disappears from a new version of its source is marked
+repealed, never deleted, so stored ids stay resolvable.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlmodel import JSON, Column, Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Source(SQLModel, table=True):
+    id: str = Field(primary_key=True)
+    title: str
+    short_name: str
+    issuer: str
+    jurisdiction: str
+    kind: str  # law, regulation, guideline, principles, internal
+    binding: bool
+    language: str = "en"
+    version_date: date | None = None
+    official_url: str
+    status: str = "pending"  # ingested, unavailable, failed
+    status_reason: str | None = None
+    clause_count: int = 0
+    raw_hash: str | None = None
+    ingested_at: datetime | None = None
+
+
+class Clause(SQLModel, table=True):
+    id: str = Field(primary_key=True)
+    source_id: str = Field(index=True, foreign_key="source.id")
+    kind: str
+    number: str
+    label: str
+    title: str | None = None
+    text: str = ""
+    parent_id: str | None = Field(default=None, index=True)
+    unit_id: str = Field(index=True)
+    position: int = 0
+    language: str = "en"
+    url: str
+    content_hash: str
+    repealed: bool = False
+
+
+class Reference(SQLModel, table=True):
+    """A cross-reference found in the text of ``from_id`` pointing at ``to_id``."""
+
+    from_id: str = Field(primary_key=True)
+    to_id: str = Field(primary_key=True, index=True)
+
+
+class Translation(SQLModel, table=True):
+    """The same clause in another language (e.g. the Japanese text of a METI principle)."""
+
+    clause_id: str = Field(primary_key=True)
+    language: str = Field(primary_key=True)
+    title: str | None = None
+    text: str
+
+
+class SourceVersion(SQLModel, table=True):
+    """One ingest of a source that changed something: what was read and what it changed."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    source_id: str = Field(index=True)
+    version_date: date | None = None
+    raw_hash: str
+    ingested_at: datetime = Field(default_factory=utcnow)
+    added: int = 0
+    amended: int = 0
+    repealed: int = 0
+    changes: list = Field(default_factory=list, sa_column=Column(JSON))
+
+
+class ClauseVersion(SQLModel, table=True):
+    """A clause's text as it stood from ``valid_from`` until ``valid_to`` (None: still current)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    clause_id: str = Field(index=True)
+    source_version_id: int | None = None
+    title: str | None = None
+    text: str
+    content_hash: str
+    valid_from: datetime = Field(default_factory=utcnow)
+    valid_to: datetime | None = None

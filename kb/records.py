@@ -1,0 +1,61 @@
+"""What a parser produces: plain clause records, independent of the database.
+
+Parsers are pure functions from the bytes of an official document to a list of
+``ClauseRecord``; the ingest pipeline turns them into database rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Kinds a clause may have. Structural kinds (chapter, section, part) group clauses;
+# citable kinds carry text.
+CLAUSE_KINDS = (
+    "preamble",
+    "part",
+    "chapter",
+    "section",
+    "article",
+    "paragraph",
+    "point",
+    "subpoint",
+    "recital",
+    "definition",
+    "annex",
+    "principle",
+    "requirement",
+    "item",
+    "question",
+    "statement",
+)
+
+
+@dataclass(frozen=True)
+class ClauseRecord:
+    """One clause as parsed from a document.
+
+    ``id`` is a clause id string (see ``kb.ids``); ``parent`` the id of the enclosing clause
+    (a paragraph's article, an article's chapter) or None; ``unit`` the id of the top-level
+    citable unit that results are grouped by (an article, recital, principle), which for a
+    unit is its own id; ``label`` the citation without the source name ("Art. 22(1)",
+    "§ 1798.100(a)", "1.4(b)"); ``anchor`` the fragment of the official URL that points
+    closest to the clause, if the official site has one; ``text`` the clause's own words
+    with whitespace normalised (a parent does not repeat its children's text).
+    """
+
+    id: str
+    kind: str
+    number: str
+    label: str
+    text: str
+    parent: str | None = None
+    unit: str | None = None
+    title: str | None = None
+    position: int = 0
+    language: str = "en"
+    anchor: str | None = None
+    refs: tuple[str, ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        if self.kind not in CLAUSE_KINDS:
+            raise ValueError(f"unknown clause kind {self.kind!r} for {self.id}")

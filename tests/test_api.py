@@ -1,0 +1,142 @@
+"""The HTTP API through a real ``kb serve`` process on a free loopback port."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from kb.settings import Settings
+
+pytestmark = pytest.mark.slow
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_server(settings: Settings, extra_env: dict[str, str] | None = None) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    env = {
+        **os.environ,
+        "KB_DATA_DIR": str(settings.data_dir),
+        "KB_SOURCES_DIR": str(settings.sources_dir),
+        **(extra_env or {}),
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited: {process.stdout.read().decode()[-2000:]}")
+        try:
+            if httpx.get(f"{base}/healthz", timeout=2).status_code in (200, 503):
+                return process, base
+        except httpx.TransportError:
+            time.sleep(0.3)
+    process.kill()
+    raise RuntimeError("server did not start in 120 s")
+
+
+@pytest.fixture(scope="module")
+def server(ingested: Settings) -> Iterator[str]:
+    process, base = start_server(ingested)
+    yield base
+    process.terminate()
+    process.wait(timeout=20)
+
+
+@pytest.fixture
+def client(server: str) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server, timeout=30) as c:
+        yield c
+
+
+def test_health(client: httpx.Client) -> None:
+    body = client.get("/healthz").json()
+    assert body["status"] == "ok" and body["clauses"] > 1000 and body["version"]
+
+
+def test_search_over_http(client: httpx.Client) -> None:
+    response = client.get(
+        "/v1/search",
+        params={"q": "decision about a loan made only by an algorithm, no human involved", "k": 10, "source": "gdpr"},
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["k"] == 10 and len(body["results"]) == 10
+    top3 = [r["unit_id"] for r in body["results"][:3]]
+    assert "gdpr:art-22" in top3
+    first = body["results"][0]
+    assert {"id", "citation", "title", "snippet", "url", "score", "source", "binding"} <= first.keys()
+
+
+def test_clause_with_hierarchy_and_references_both_ways(client: httpx.Client) -> None:
+    body = client.get("/v1/clauses/gdpr:art-22(4)").json()
+    assert body["citation"] == "GDPR Art. 22(4)"
+    assert [h["id"] for h in body["hierarchy"]] == ["gdpr:chapter-3", "gdpr:chapter-3.section-4", "gdpr:art-22"]
+    assert "gdpr:art-9(1)" in [r["id"] for r in body["references"]]
+    cited = client.get("/v1/clauses/gdpr:art-9(1)").json()
+    assert "gdpr:art-22(4)" in [r["id"] for r in cited["referenced_by"]]
+
+
+def test_sources(client: httpx.Client) -> None:
+    sources = {s["id"]: s for s in client.get("/v1/sources").json()}
+    gdpr = sources["gdpr"]
+    assert gdpr["status"] == "ingested" and gdpr["binding"] and gdpr["jurisdiction"] == "EU"
+    assert gdpr["clause_count"] > 1000 and gdpr["official_url"].startswith("https://eur-lex")
+
+
+def test_openapi_and_docs(client: httpx.Client) -> None:
+    assert "/v1/search" in client.get("/openapi.json").json()["paths"]
+    assert client.get("/docs").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "path, params, status, code",
+    [
+        ("/v1/search", {"q": ""}, 422, "invalid_request"),
+        ("/v1/search", {"q": "   "}, 422, "invalid_query"),
+        ("/v1/search", {"q": "x" * 2001}, 422, "invalid_request"),
+        ("/v1/search", {}, 422, "invalid_request"),
+        ("/v1/search", {"q": "consent", "k": 0}, 422, "invalid_request"),
+        ("/v1/search", {"q": "consent", "k": 101}, 422, "invalid_request"),
+        ("/v1/search", {"q": "consent", "k": "ten"}, 422, "invalid_request"),
+        ("/v1/search", {"q": "consent", "group": "chapter"}, 422, "invalid_request"),
+        ("/v1/search", {"q": "consent", "source": "nope"}, 422, "invalid_query"),
+        ("/v1/clauses/gdpr:art-999", {}, 404, "unknown_clause"),
+        ("/v1/clauses/not an id", {}, 422, "invalid_clause_id"),
+        ("/v1/nothing", {}, 404, "not_found"),
+    ],
+)
+def test_errors_have_one_shape_and_never_500(
+    client: httpx.Client, path: str, params: dict, status: int, code: str
+) -> None:
+    response = client.get(path, params=params)
+    assert response.status_code == status, response.text
+    error = response.json()["error"]
+    assert error["code"] == code and error["message"]
+
+
+def test_a_server_without_data_says_so(tmp_path) -> None:
+    process, base = start_server(Settings(data_dir=tmp_path / "empty", sources_dir=tmp_path))
+    try:
+        assert httpx.get(f"{base}/healthz").status_code == 503
+        response = httpx.get(f"{base}/v1/search", params={"q": "consent"})
+        assert response.status_code == 503 and "kb ingest" in response.json()["error"]["message"]
+    finally:
+        process.terminate()
+        process.wait(timeout=20)

@@ -1,0 +1,58 @@
+"""The ``kb`` command, run in-process on the real ingested corpus."""
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from cli.main import app
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def run(ingested, monkeypatch):
+    monkeypatch.setenv("KB_DATA_DIR", str(ingested.data_dir))
+    monkeypatch.setenv("KB_SOURCES_DIR", str(ingested.sources_dir))
+    runner = CliRunner()
+    return lambda *args: runner.invoke(app, list(args))
+
+
+def test_search_prints_citations_titles_and_links(run) -> None:
+    result = run("search", "decision about a loan made only by an algorithm, no human involved", "-s", "gdpr")
+    assert result.exit_code == 0, result.output
+    assert "GDPR Art. 22" in result.output and "https://eur-lex.europa.eu/" in result.output
+
+
+def test_search_json_matches_the_api_shape(run) -> None:
+    result = run("search", "customer wants all their data deleted", "--json", "-k", "3", "-s", "gdpr")
+    results = json.loads(result.stdout)
+    assert len(results) == 3 and "gdpr:art-17" in [r["unit_id"] for r in results]
+
+
+def test_show(run) -> None:
+    result = run("show", "gdpr:art-22(4)")
+    assert result.exit_code == 0 and "GDPR Art. 9(1)" in result.output
+    assert json.loads(run("show", "gdpr:art-22", "--json").stdout)["children"]
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (("search", "  "), "the query is empty"),
+        (("show", "gdpr:art-999"), "no clause 'gdpr:art-999'"),
+        (("show", "nonsense"), "invalid clause id"),
+    ],
+)
+def test_errors_are_one_clear_line(run, args, message: str) -> None:
+    result = run(*args)
+    assert result.exit_code == 1
+    assert message in result.output
+    assert "Traceback" not in result.output
+
+
+def test_missing_sources_directory(monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("KB_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("KB_SOURCES_DIR", str(tmp_path / "missing"))
+    result = CliRunner().invoke(app, ["ingest"])
+    assert result.exit_code == 1 and "does not exist" in result.output
