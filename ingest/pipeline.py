@@ -21,8 +21,15 @@ from ingest.parsers import ParseError
 from kb.embedding import Embedder
 from kb.ids import ClauseId, InvalidClauseId
 from kb.index import IndexCorrupt, VectorIndex
-from kb.indexing import STRUCTURAL_KINDS, ClauseContext, IndexableText, build_index, embedding_text
-from kb.models import Clause, ClauseVersion, Reference, Source, SourceVersion, Translation, utcnow
+from kb.indexing import (
+    STRUCTURAL_KINDS,
+    ClauseContext,
+    IndexableText,
+    build_index,
+    embedding_text,
+    recital_links,
+)
+from kb.models import Clause, ClauseVersion, RecitalLink, Reference, Source, SourceVersion, Translation, utcnow
 from kb.records import ClauseRecord
 from kb.registry import SourceEntry, load_registry
 from kb.settings import Settings
@@ -86,6 +93,8 @@ def ingest(settings: Settings, embedder: Embedder | None = None, only: list[str]
         previous_index = _load_previous_index(previous_version)
         index, embedded = build_index(texts, embedder, previous_index)
         index.save(version / INDEX_DIR)
+        with Session(engine) as session:
+            _store_recital_links(session, index)
         engine.dispose()
         data.publish(version)
     except BaseException:
@@ -349,6 +358,18 @@ def _indexable_texts(session: Session) -> list[IndexableText]:
                 )
             )
     return texts
+
+
+def _store_recital_links(session: Session, index: VectorIndex) -> None:
+    live = session.exec(select(Clause).where(Clause.repealed == False)).all()  # noqa: E712 - SQL comparison
+    kinds = {c.id: c.kind for c in live}
+    units = {c.id: c.unit_id for c in live}
+    for old in session.exec(select(RecitalLink)):
+        session.delete(old)
+    session.flush()
+    for recital, unit, score in recital_links(index, kinds, units):
+        session.add(RecitalLink(recital_id=recital, unit_id=unit, score=round(score, 4)))
+    session.commit()
 
 
 def _context(clause: Clause) -> ClauseContext:

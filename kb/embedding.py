@@ -44,11 +44,17 @@ def resolve_model_path(name: str) -> str:
 
 
 class Embedder:
-    """Loads the model once, on first use, and encodes texts in batches."""
+    """Loads the model once, on first use, and encodes texts in batches.
 
-    def __init__(self, model_name: str, batch_size: int = 64) -> None:
+    ``threads`` caps the intra-op threads torch uses. A server encodes one short query at a time
+    and answers requests in parallel: one thread each avoids the oversubscription that made a
+    5 ms encoding take 500 ms on two busy cores. Ingestion encodes large batches and leaves it None.
+    """
+
+    def __init__(self, model_name: str, batch_size: int = 64, threads: int | None = None) -> None:
         self.model_name = model_name
         self.batch_size = batch_size
+        self.threads = threads
         self._lock = threading.Lock()
 
     @cached_property
@@ -59,6 +65,10 @@ class Embedder:
         transformers_logging.disable_progress_bar()
         transformers_logging.set_verbosity_error()
 
+        if self.threads:
+            import torch
+
+            torch.set_num_threads(self.threads)
         path = resolve_model_path(self.model_name)
         try:
             return SentenceTransformer(path, device="cpu")

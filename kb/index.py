@@ -1,6 +1,6 @@
 """The vector index: a FAISS index in a self-describing directory.
 
-The directory holds ``vectors.faiss``, ``keys.json`` (row -> clause id, language, text hash) and
+The directory holds ``vectors.faiss``, ``keys.json`` (row -> clause id, language, text and its hash) and
 ``meta.json`` (model name, dimension, count, corpus hash, checksum of the vectors file), so a
 reader can tell what it is looking at and refuse a corrupt or mismatched index.
 """
@@ -22,9 +22,12 @@ class IndexCorrupt(RuntimeError):
 
 @dataclass(frozen=True)
 class IndexKey:
+    """What row N of the index stands for: a clause (in a language) and the text that was embedded."""
+
     clause_id: str
     language: str
     text_hash: str
+    text: str = ""
 
 
 @dataclass(frozen=True)

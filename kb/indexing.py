@@ -84,5 +84,38 @@ def build_index(
         reusable.update({t.text_hash: v for t, v in zip(missing, fresh, strict=True)})
     dimension = embedder.dimension if not reusable else len(next(iter(reusable.values())))
     vectors = np.stack([reusable[t.text_hash] for t in texts]) if texts else np.zeros((0, dimension), dtype=np.float32)
-    keys = [IndexKey(t.clause_id, t.language, t.text_hash) for t in texts]
+    keys = [IndexKey(t.clause_id, t.language, t.text_hash, t.text) for t in texts]
     return VectorIndex.build(vectors, keys, embedder.model_name), len(missing)
+
+
+RECITAL_LINKS_PER_RECITAL = 2
+
+
+def recital_links(index: VectorIndex, kinds: dict[str, str], units: dict[str, str]) -> list[tuple[str, str, float]]:
+    """(recital, article, similarity) for the articles of the same source closest to each recital.
+
+    An article's similarity to a recital is the best cosine between the recital and any of the
+    article's clauses; each recital is linked to its ``RECITAL_LINKS_PER_RECITAL`` closest articles.
+    """
+    vectors = index.vectors()
+    rows_by_source: dict[str, tuple[list[int], list[int]]] = {}
+    for row, key in enumerate(index.keys):
+        kind = kinds.get(key.clause_id)
+        if kind is None or key.language != "en":
+            continue
+        recitals, articles = rows_by_source.setdefault(key.clause_id.split(":")[0], ([], []))
+        (recitals if kind == "recital" else articles).append(row)
+    links: list[tuple[str, str, float]] = []
+    for recitals, articles in rows_by_source.values():
+        if not recitals or not articles:
+            continue
+        article_units = [units[index.keys[r].clause_id] for r in articles]
+        similarity = vectors[recitals] @ vectors[articles].T
+        for i, recital_row in enumerate(recitals):
+            best: dict[str, float] = {}
+            for unit, score in zip(article_units, similarity[i], strict=True):
+                if score > best.get(unit, -1.0):
+                    best[unit] = float(score)
+            top = sorted(best.items(), key=lambda item: -item[1])[:RECITAL_LINKS_PER_RECITAL]
+            links.extend((index.keys[recital_row].clause_id, unit, score) for unit, score in top)
+    return links

@@ -17,7 +17,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from kb.index import VectorIndex
-from kb.models import Clause, Reference, Source, Translation
+from kb.lexical import LexicalIndex
+from kb.models import Clause, RecitalLink, Reference, Source, Translation
 from kb.settings import Settings
 from kb.store import INDEX_DIR, DataDir, open_engine, sqlite_url
 
@@ -45,6 +46,7 @@ class KnowledgeBase:
         self.version = version.name
         self.engine: Engine = open_engine(settings.database_url or sqlite_url(version))
         self.index = VectorIndex.load(version / INDEX_DIR, expected_model=settings.model_name)
+        self.lexical = LexicalIndex([key.text for key in self.index.keys])
         with Session(self.engine) as session:
             self.sources: dict[str, Source] = {s.id: s for s in session.exec(select(Source))}
             rows = session.exec(select(Clause).where(Clause.repealed == False)).all()  # noqa: E712
@@ -68,11 +70,30 @@ class KnowledgeBase:
             )
             for r in rows
         }
+        with Session(self.engine) as session:
+            links = session.exec(select(RecitalLink).order_by(RecitalLink.score.desc())).all()
+        self.recitals_of: dict[str, list[str]] = {}
+        self.units_of_recital: dict[str, list[str]] = {}
+        for link in links:
+            self.recitals_of.setdefault(link.unit_id, []).append(link.recital_id)
+            self.units_of_recital.setdefault(link.recital_id, []).append(link.unit_id)
+        self.row_units = [self.clauses[key.clause_id].unit_id for key in self.index.keys]
+        self.unit_ids, self.unit_lexical = self._unit_documents()
         self._children: dict[str, list[CatalogEntry]] = {}
         for entry in sorted(self.clauses.values(), key=lambda c: c.position):
             if entry.parent_id:
                 self._children.setdefault(entry.parent_id, []).append(entry)
         self._row_masks: dict[tuple, np.ndarray] = {}
+
+    def _unit_documents(self) -> tuple[list[str], LexicalIndex]:
+        """One BM25 document per article (all its clauses' texts), recitals left out: a long
+        description often matches an article as a whole better than any one paragraph."""
+        texts: dict[str, list[str]] = {}
+        for key, unit in zip(self.index.keys, self.row_units, strict=True):
+            if self.clauses[key.clause_id].kind != "recital":
+                texts.setdefault(unit, []).append(key.text)
+        unit_ids = list(texts)
+        return unit_ids, LexicalIndex([" ".join(texts[u]) for u in unit_ids])
 
     def citation(self, clause: CatalogEntry) -> str:
         return f"{self.sources[clause.source_id].short_name} {clause.label}"

@@ -59,6 +59,15 @@ class Reference(SQLModel, table=True):
     to_id: str = Field(primary_key=True, index=True)
 
 
+class RecitalLink(SQLModel, table=True):
+    """A recital and an article it explains. The GDPR and the AI Act do not say which recital
+    explains which article, so ingestion relates them by embedding similarity (see kb.indexing)."""
+
+    recital_id: str = Field(primary_key=True)
+    unit_id: str = Field(primary_key=True, index=True)
+    score: float
+
+
 class Translation(SQLModel, table=True):
     """The same clause in another language (e.g. the Japanese text of a METI principle)."""
 

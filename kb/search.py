@@ -17,6 +17,8 @@ from kb.knowledge import CatalogEntry, KnowledgeBase
 
 SNIPPET_CHARS = 320
 GROUPS = ("article", "clause")
+METHODS = ("hybrid", "dense", "lexical")
+RRF_K = 60  # reciprocal rank fusion constant (Cormack et al. 2009)
 
 
 class InvalidQuery(ValueError):
@@ -43,6 +45,16 @@ class Hit:
     score: float
     snippet: str
     matched: list[str] = field(default_factory=list)
+    recitals: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _Rankings:
+    """The rankers' outputs for one query, each a list of (index row, score), best first."""
+
+    dense: list[tuple[int, float]]
+    lexical: list[tuple[int, float]]
+    unit_lexical: list[tuple[str, float]]
 
 
 def search(
@@ -53,17 +65,115 @@ def search(
     filters: Filters | None = None,
     group: str = "article",
     max_query_chars: int = 2000,
+    method: str = "hybrid",
 ) -> list[Hit]:
     query = check_query(query, max_query_chars)
     if group not in GROUPS:
         raise InvalidQuery(f"group must be one of {GROUPS}, not {group!r}")
+    if method not in METHODS:
+        raise InvalidQuery(f"method must be one of {METHODS}, not {method!r}")
     filters = filters or Filters()
     check_filters(kb, filters)
-    allowed = allowed_rows(kb, filters, units_only=group == "article")
-    vector = embedder.encode([query])[0]
-    depth = k if group == "clause" else min(kb.index.index.ntotal, max(k * 20, 200))
-    ranked = kb.index.search(vector, depth, allowed)
-    return _group(kb, ranked, k, group)
+    allowed = allowed_rows(kb, filters)
+    depth = min(kb.index.index.ntotal, max(k * 20, 200))
+    rankings = _run_rankers(kb, embedder, query, depth, allowed, method, units=group == "article")
+    rows = reciprocal_rank_fusion([rankings.dense, rankings.lexical])
+    if group == "clause":
+        return [_hit(kb, row, score, [kb.index.keys[row].clause_id]) for row, score in rows[:k]]
+    return _article_hits(kb, rankings, rows, k)
+
+
+def _run_rankers(
+    kb: KnowledgeBase,
+    embedder: Embedder,
+    query: str,
+    depth: int,
+    allowed: np.ndarray | None,
+    method: str,
+    units: bool,
+) -> _Rankings:
+    dense = kb.index.search(embedder.encode([query])[0], depth, allowed) if method != "lexical" else []
+    lexical = kb.lexical.search(query, depth, allowed) if method != "dense" else []
+    unit_lexical: list[tuple[str, float]] = []
+    if units and method != "dense":
+        allowed_units = {kb.row_units[r] for r in np.flatnonzero(allowed)} if allowed is not None else None
+        mask = None if allowed_units is None else np.array([u in allowed_units for u in kb.unit_ids])
+        unit_lexical = [(kb.unit_ids[i], s) for i, s in kb.unit_lexical.search(query, depth, mask)]
+    return _Rankings(dense, lexical, unit_lexical)
+
+
+def _article_hits(
+    kb: KnowledgeBase, rankings: _Rankings, fused_rows: list[tuple[int, float]], k: int
+) -> list[Hit]:
+    """Rank articles (and other top-level units) by fusing four unit rankings.
+
+    An article is ranked by its best clause in the dense and in the lexical ranking, by BM25 over
+    the article as a whole, and by the recitals that explain it; recitals are not results of their
+    own here but context attached to the articles they explain.
+    """
+    unit_rankings = [
+        _units_by_best_row(kb, rankings.dense),
+        _units_via_recitals(kb, rankings.dense),
+        _units_by_best_row(kb, rankings.lexical),
+        [u for u, _ in rankings.unit_lexical],
+    ]
+    fused_units = reciprocal_rank_fusion([[(u, 0.0) for u in ranking] for ranking in unit_rankings if ranking])
+    best_row: dict[str, int] = {}
+    matched: dict[str, list[str]] = {}
+    recital_rows: list[str] = []
+    for row, _ in fused_rows:
+        clause = kb.row_clause(row)
+        if clause.kind == "recital":
+            recital_rows.append(clause.id)
+            continue
+        best_row.setdefault(clause.unit_id, row)
+        matched.setdefault(clause.unit_id, [])
+        if clause.id not in matched[clause.unit_id]:
+            matched[clause.unit_id].append(clause.id)
+    hits = []
+    for unit_id, score in fused_units[:k]:
+        row = best_row.get(unit_id)
+        clause_id = kb.index.keys[row].clause_id if row is not None else unit_id
+        hit = _hit_for(kb, kb.clauses[clause_id], score, matched.get(unit_id) or [clause_id])
+        hit.recitals = [r for r in recital_rows if unit_id in kb.units_of_recital.get(r, ())][:3]
+        hits.append(hit)
+    return hits
+
+
+def _units_by_best_row(kb: KnowledgeBase, ranking: list[tuple[int, float]]) -> list[str]:
+    units: dict[str, None] = {}
+    for row, _ in ranking:
+        if kb.row_clause(row).kind != "recital":
+            units.setdefault(kb.row_units[row], None)
+    return list(units)
+
+
+def _units_via_recitals(kb: KnowledgeBase, ranking: list[tuple[int, float]]) -> list[str]:
+    """Articles in the order their explaining recitals rank: recitals use the plain words of a
+    situation more often than the articles do."""
+    units: dict[str, None] = {}
+    for row, _ in ranking:
+        for unit in kb.units_of_recital.get(kb.index.keys[row].clause_id, ()):
+            units.setdefault(unit, None)
+    return list(units)
+
+
+def _hit(kb: KnowledgeBase, row: int, score: float, matched: list[str]) -> Hit:
+    return _hit_for(kb, kb.row_clause(row), score, matched)
+
+
+def _hit_for(kb: KnowledgeBase, clause: CatalogEntry, score: float, matched: list[str]) -> Hit:
+    unit = kb.clauses.get(clause.unit_id, clause)
+    return Hit(clause, unit, kb.citation(clause), score, snippet(kb, clause), matched)
+
+
+def reciprocal_rank_fusion(rankings: list[list[tuple]], k: int = RRF_K) -> list[tuple]:
+    """Fuse rankings by summing 1/(k + rank); robust to the rankers' incomparable score scales."""
+    fused: dict = {}
+    for ranking in rankings:
+        for rank, (item, _) in enumerate(ranking, 1):
+            fused[item] = fused.get(item, 0.0) + 1.0 / (k + rank)
+    return sorted(fused.items(), key=lambda entry: -entry[1])
 
 
 def check_query(query: str, max_chars: int) -> str:
@@ -109,22 +219,6 @@ def _passes(kb: KnowledgeBase, clause_id: str, language: str, filters: Filters, 
         and (filters.binding is None or source.binding == filters.binding)
         and (not filters.languages or language in filters.languages)
     )
-
-
-def _group(kb: KnowledgeBase, ranked: list[tuple[int, float]], k: int, group: str) -> list[Hit]:
-    hits: dict[str, Hit] = {}
-    for row, score in ranked:
-        clause = kb.row_clause(row)
-        key = clause.id if group == "clause" else clause.unit_id
-        hit = hits.get(key)
-        if hit is None:
-            if len(hits) >= k:
-                continue
-            unit = kb.clauses.get(clause.unit_id, clause)
-            hits[key] = Hit(clause, unit, kb.citation(clause), score, snippet(kb, clause), [clause.id])
-        elif clause.id not in hit.matched:
-            hit.matched.append(clause.id)
-    return sorted(hits.values(), key=lambda h: -h.score)
 
 
 def snippet(kb: KnowledgeBase, clause: CatalogEntry, limit: int = SNIPPET_CHARS) -> str:

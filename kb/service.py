@@ -30,7 +30,7 @@ class ClauseMap:
     def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
         self.settings = settings
         self.library = Library(settings)
-        self.embedder = embedder or Embedder(settings.model_name)
+        self.embedder = embedder or Embedder(settings.model_name, threads=settings.query_threads)
 
     def kb(self) -> KnowledgeBase:
         return self.library.get()
@@ -40,11 +40,18 @@ class ClauseMap:
         self.kb()
         self.embedder.encode(["warm up"])
 
-    def search(self, query: str, k: int = 10, filters: Filters | None = None, group: str = "article") -> SearchOutcome:
+    def search(
+        self,
+        query: str,
+        k: int = 10,
+        filters: Filters | None = None,
+        group: str = "article",
+        method: str = "hybrid",
+    ) -> SearchOutcome:
         if not 1 <= k <= self.settings.max_k:
             raise InvalidQuery(f"k must be between 1 and {self.settings.max_k}, not {k}")
         kb = self.kb()
-        hits = search(kb, self.embedder, query, k, filters, group, self.settings.max_query_chars)
+        hits = search(kb, self.embedder, query, k, filters, group, self.settings.max_query_chars, method)
         return SearchOutcome(kb, query, hits)
 
     def clause(self, clause_id: str) -> tuple[KnowledgeBase, CatalogEntry]:

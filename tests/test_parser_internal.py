@@ -182,7 +182,8 @@ def test_real_nec_principles(corpus_dir: Path) -> None:
     assert all(r.text.startswith("NECは、") for r in principles)
     # The header (title and date line) is not part of any clause.
     assert not any("2019年4月策定" in r.text for r in records)
-    assert records[0].text.count("。") == 2  # the preamble's two paragraphs
+    assert records[0].text.startswith("「社会価値創造型企業」")
+    assert records[0].text.count(" NECは、") == 1  # the preamble's second paragraph joined
     assert records[-1].text.startswith("今後")
 
 
@@ -230,14 +231,19 @@ def test_tiny_guideline_records() -> None:
 def test_tiny_guideline_checks_and_source() -> None:
     data = (FIXTURES / "tiny_guideline.yaml").read_bytes()
     assert guideline_checks(data) == [
-        CheckItem("tiny-co:check-1", ("design", "operation"), ("biometric",),
-                  ("tiny-co:p1", "nec:p1")),
-        CheckItem("tiny-co:check-2", ("planning", "design", "operation"), (),
-                  ("tiny-co:p2", "nec:p4")),
+        CheckItem(
+            "tiny-co:check-1", ("design", "operation"), ("biometric",), ("tiny-co:p1", "nec:p1")
+        ),
+        CheckItem(
+            "tiny-co:check-2", ("planning", "design", "operation"), (), ("tiny-co:p2", "nec:p4")
+        ),
         CheckItem("tiny-co:review-a", ("operation",), (), ()),
     ]
     assert guideline_source(data) == GuidelineSource(
-        id="tiny-co", title="Tiny Co Checks", issuer="Tiny Co", language="en",
+        id="tiny-co",
+        title="Tiny Co Checks",
+        issuer="Tiny Co",
+        language="en",
         version_date="2024-02-29",
     )
 
@@ -290,8 +296,10 @@ _CHECK = "checks:\n  - {id: c1, question: Q, statement: S, phases: [design]%s}\n
         (_HEAD + _CHECK % ", principles: [nec:p1, nec:p1]", "linked twice"),
         (_HEAD + _CHECK % ", data_categories: [Bio Metric]", r"data_categories\[0\]: "),
         (_HEAD + _CHECK % ", number: true", r"^checks\[0\]\.number: expected text"),
-        (_HEAD + _CHECK.replace("phases: [design]", "phases: [design, design]") % "",
-         r"^checks\[0\]\.phases\[1\]: 'design' is listed twice"),
+        (
+            _HEAD + _CHECK.replace("phases: [design]", "phases: [design, design]") % "",
+            r"^checks\[0\]\.phases\[1\]: 'design' is listed twice",
+        ),
         (_HEAD + _CHECK.replace("phases: [design]", "phases: []") % "", "at least one phase"),
         (_HEAD + _CHECK.replace("id: c1", "id: 't:c1'") % "", "without the source prefix"),
         (_HEAD + _CHECK.replace("id: c1", "id: 'c(1)'") % "", "invalid id"),

@@ -28,8 +28,8 @@ Quirks and rules:
 * A check nested under a principle implements it: that principle is added first to its links.
 * Keys starting with ``x-`` are the author's own and ignored; any other unknown key, a missing
   field, a wrong type, a duplicate id or YAML key, an unknown phase or a dangling
-  same-document link raises ``ParseError`` naming the YAML path (``sections[1].checks[0].phases[2]``)
-  and its line.
+  same-document link raises ``ParseError`` naming the YAML path
+  (``sections[1].checks[0].phases[2]``) and its line.
 * Text fields have their whitespace normalised to single spaces (block scalars are welcome).
 """
 
@@ -67,7 +67,7 @@ SUPPORTED_LANGUAGES = ("en", "ja")
 
 _SLUG_RE = re.compile(r"^[a-z][a-z0-9-]*$")
 _TRAILING_NUMBER_RE = re.compile(r"(\d+)$")
-_LAST_PATH_STEP_RE = re.compile(r"(\.[^.\[]+|\[\d+\])$")
+_LAST_PATH_STEP_RE = re.compile(r"(^|\.)[^.\[]+$|\[\d+\]$")
 
 _TOP_KEYS = ({"format", "source"}, {"principles", "sections", "checks"})
 _SOURCE_KEYS = (
@@ -508,7 +508,8 @@ class _Parser:
     def _line(self, path: str) -> int:
         """The line of ``path``, or of its closest enclosing path when the field is absent."""
         while path and path not in self._lines:
-            path = _LAST_PATH_STEP_RE.sub("", path)
+            shorter = _LAST_PATH_STEP_RE.sub("", path)
+            path = shorter if shorter != path else ""
         return self._lines.get(path, 1)
 
 

@@ -1,0 +1,152 @@
+"""Lexical retrieval: BM25 over the same texts the vector index holds.
+
+The tokenizer handles English legal text (lower-cased, stop words dropped, Snowball-stemmed, so
+"processing" meets "processed") and Japanese, which has no spaces: runs of CJK characters become
+overlapping character bigrams, so 「顔認証」 matches 「顔認証システム」 without a dictionary.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+import bm25s
+import numpy as np
+import Stemmer
+
+_WORD = re.compile(r"[a-z0-9]+(?:[.'][a-z0-9]+)*|[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\u30fc々]+")
+_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\u30fc々]")
+_STOP = frozenset(
+    [
+        "a",
+        "an",
+        "and",
+        "are",
+        "as",
+        "at",
+        "be",
+        "been",
+        "but",
+        "by",
+        "can",
+        "could",
+        "did",
+        "do",
+        "does",
+        "for",
+        "from",
+        "had",
+        "has",
+        "have",
+        "he",
+        "her",
+        "his",
+        "i",
+        "if",
+        "in",
+        "into",
+        "is",
+        "it",
+        "its",
+        "may",
+        "me",
+        "might",
+        "must",
+        "my",
+        "no",
+        "nor",
+        "not",
+        "of",
+        "on",
+        "or",
+        "our",
+        "shall",
+        "she",
+        "should",
+        "so",
+        "such",
+        "than",
+        "that",
+        "the",
+        "their",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "this",
+        "those",
+        "to",
+        "under",
+        "upon",
+        "us",
+        "was",
+        "we",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "who",
+        "whom",
+        "will",
+        "with",
+        "would",
+        "you",
+        "your",
+    ]
+)
+_stemmer = Stemmer.Stemmer("english")
+
+
+@lru_cache(maxsize=4096)
+def _stem(word: str) -> str:
+    return _stemmer.stemWord(word)
+
+
+def tokenize(text: str) -> list[str]:
+    """Search terms of ``text``: stemmed English words and Japanese character bigrams."""
+    normalised = unicodedata.normalize("NFKC", text).lower()
+    tokens: list[str] = []
+    for match in _WORD.finditer(normalised):
+        word = match.group()
+        if _CJK.match(word):
+            tokens.extend(_bigrams(word))
+        elif word not in _STOP and len(word) > 1:
+            tokens.append(_stem(word))
+    return tokens
+
+
+def _bigrams(run: str) -> list[str]:
+    if len(run) == 1:
+        return [run]
+    return [run[i : i + 2] for i in range(len(run) - 1)]
+
+
+class LexicalIndex:
+    def __init__(self, texts: list[str]) -> None:
+        self.size = len(texts)
+        self.bm25 = bm25s.BM25()
+        corpus = [tokenize(t) or ["\u2205"] for t in texts]
+        if corpus:
+            self.bm25.index(corpus, show_progress=False)
+        self.vocabulary = set(self.bm25.vocab_dict) if corpus else set()
+
+    def scores(self, query: str) -> np.ndarray:
+        """BM25 score of every row for ``query`` (zeros where no term matches)."""
+        terms = [t for t in tokenize(query) if t in self.vocabulary]
+        if not terms or self.size == 0:
+            return np.zeros(self.size, dtype=np.float32)
+        return np.asarray(self.bm25.get_scores(terms), dtype=np.float32)
+
+    def search(self, query: str, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+        scores = self.scores(query)
+        if allowed is not None:
+            scores = np.where(allowed, scores, 0.0)
+        positive = np.flatnonzero(scores > 0)
+        if positive.size == 0:
+            return []
+        top = positive[np.argsort(-scores[positive], kind="stable")[:k]]
+        return [(int(r), float(scores[r])) for r in top]
