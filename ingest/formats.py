@@ -11,9 +11,11 @@ from collections.abc import Callable
 from ingest.parsers import ParseError
 from ingest.parsers.ccpa_pdf import parse_ccpa_pdf
 from ingest.parsers.formex import parse_formex
+from ingest.parsers.guideline_yaml import CheckItem, guideline_checks, parse_guideline_yaml
 from ingest.parsers.hleg_pdf import parse_hleg_pdf
 from ingest.parsers.oecd_commonaccord import parse_oecd_commonaccord
 from ingest.parsers.oecd_markdown import parse_oecd_markdown
+from ingest.parsers.plain_text_principles import parse_principles_text
 from kb.records import ClauseRecord
 
 Parser = Callable[[list[bytes], str], list[ClauseRecord]]
@@ -42,6 +44,13 @@ PARSERS: dict[str, Parser] = {
     "hleg-pdf": _one_file(parse_hleg_pdf),
     "oecd-markdown": _one_file(parse_oecd_markdown),
     "oecd-commonaccord": _one_file(parse_oecd_commonaccord),
+    "principles-text": _one_file(parse_principles_text),
+    "guideline-yaml": _one_file(parse_guideline_yaml),
+}
+
+# Formats whose documents carry risk-check items (phases, data categories) besides clauses.
+CHECK_READERS: dict[str, Callable[[bytes], list[CheckItem]]] = {
+    "guideline-yaml": guideline_checks,
 }
 
 

@@ -16,8 +16,9 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from ingest.formats import parser_for
+from ingest.formats import CHECK_READERS, parser_for
 from ingest.parsers import ParseError
+from ingest.parsers.guideline_yaml import CheckItem as CheckItemRecord
 from kb.embedding import Embedder
 from kb.ids import ClauseId, InvalidClauseId
 from kb.index import IndexCorrupt, VectorIndex
@@ -29,7 +30,17 @@ from kb.indexing import (
     embedding_text,
     recital_links,
 )
-from kb.models import Clause, ClauseVersion, RecitalLink, Reference, Source, SourceVersion, Translation, utcnow
+from kb.models import (
+    CheckItem,
+    Clause,
+    ClauseVersion,
+    RecitalLink,
+    Reference,
+    Source,
+    SourceVersion,
+    Translation,
+    utcnow,
+)
 from kb.records import ClauseRecord
 from kb.registry import SourceEntry, load_registry
 from kb.settings import Settings
@@ -88,7 +99,7 @@ def ingest(settings: Settings, embedder: Embedder | None = None, only: list[str]
     try:
         engine = open_engine(sqlite_url(version))
         with Session(engine) as session:
-            reports = [_ingest_one(session, entry, settings.sources_dir) for entry in entries]
+            reports = [_ingest_one(session, entry, settings.sources_dir, settings.registry_dir) for entry in entries]
             texts = _indexable_texts(session)
         previous_index = _load_previous_index(previous_version)
         index, embedded = build_index(texts, embedder, previous_index)
@@ -103,7 +114,7 @@ def ingest(settings: Settings, embedder: Embedder | None = None, only: list[str]
     return IngestReport(version.name, reports, embedded, len(texts), time.perf_counter() - started)
 
 
-def _ingest_one(session: Session, entry: SourceEntry, sources_dir: Path) -> SourceReport:
+def _ingest_one(session: Session, entry: SourceEntry, sources_dir: Path, registry_dir: Path) -> SourceReport:
     started = time.perf_counter()
     source = session.get(Source, entry.id) or Source(
         id=entry.id,
@@ -117,10 +128,11 @@ def _ingest_one(session: Session, entry: SourceEntry, sources_dir: Path) -> Sour
     )
     _copy_metadata(entry, source)
     try:
-        raw = read_files(entry.files, sources_dir, entry.id)
+        raw = read_files(entry.files, registry_dir if entry.in_registry else sources_dir, entry.id)
         raw_hash = _hash_files(raw)
         records = parse_and_validate(entry, raw)
         translations = _parse_translations(entry, sources_dir, {r.id for r in records})
+        checks = _read_checks(entry, raw)
     except SourceFailed as exc:
         status = "unavailable" if isinstance(exc, SourceUnavailable) else "failed"
         source.status, source.status_reason = status, str(exc)
@@ -129,6 +141,7 @@ def _ingest_one(session: Session, entry: SourceEntry, sources_dir: Path) -> Sour
         log.warning("%s", exc)
         return SourceReport(entry.id, status, str(exc), seconds=time.perf_counter() - started)
     report = _store(session, entry, source, records, translations, raw_hash)
+    _replace_checks(session, entry.id, checks)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -307,6 +320,33 @@ def _replace_translations(session: Session, clause_ids: list[str], translations:
     session.flush()
     for record in translations:
         session.add(Translation(clause_id=record.id, language=record.language, title=record.title, text=record.text))
+
+
+def _read_checks(entry: SourceEntry, raw: list[bytes]) -> list[CheckItemRecord]:
+    reader = CHECK_READERS.get(entry.parser)
+    if reader is None:
+        return []
+    try:
+        return reader(raw[0])
+    except ParseError as exc:
+        raise SourceFailed(f"{entry.id}: cannot read the check items: {exc}") from exc
+
+
+def _replace_checks(session: Session, source_id: str, checks: list[CheckItemRecord]) -> None:
+    for old in session.exec(select(CheckItem).where(CheckItem.source_id == source_id)):
+        session.delete(old)
+    session.flush()
+    for check in checks:
+        session.add(
+            CheckItem(
+                clause_id=check.clause_id,
+                source_id=source_id,
+                phases=list(check.phases),
+                data_categories=list(check.data_categories),
+                principles=list(check.principles),
+            )
+        )
+    session.commit()
 
 
 def _copy_metadata(entry: SourceEntry, source: Source) -> None:

@@ -46,13 +46,18 @@ def resolve_model_path(name: str) -> str:
 class Embedder:
     """Loads the model once, on first use, and encodes texts in batches.
 
+    ``languages`` are those the model embeds meaningfully (all-MiniLM-L6-v2: English only; its
+    vectors of Japanese text are near-random), so search can fall back to lexical matching.
     ``threads`` caps the intra-op threads torch uses. A server encodes one short query at a time
     and answers requests in parallel: one thread each avoids the oversubscription that made a
     5 ms encoding take 500 ms on two busy cores. Ingestion encodes large batches and leaves it None.
     """
 
-    def __init__(self, model_name: str, batch_size: int = 64, threads: int | None = None) -> None:
+    def __init__(
+        self, model_name: str, batch_size: int = 64, threads: int | None = None, languages: tuple[str, ...] = ("en",)
+    ) -> None:
         self.model_name = model_name
+        self.languages = languages
         self.batch_size = batch_size
         self.threads = threads
         self._lock = threading.Lock()

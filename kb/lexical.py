@@ -119,6 +119,10 @@ def tokenize(text: str) -> list[str]:
     return tokens
 
 
+def is_cjk(char: str) -> bool:
+    return _CJK.match(char) is not None
+
+
 def _bigrams(run: str) -> list[str]:
     if len(run) == 1:
         return [run]

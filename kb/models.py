@@ -68,6 +68,16 @@ class RecitalLink(SQLModel, table=True):
     score: float
 
 
+class CheckItem(SQLModel, table=True):
+    """A risk-check item of a company guideline: the lifecycle phases and data it applies to."""
+
+    clause_id: str = Field(primary_key=True)
+    source_id: str = Field(index=True)
+    phases: list = Field(default_factory=list, sa_column=Column(JSON))
+    data_categories: list = Field(default_factory=list, sa_column=Column(JSON))
+    principles: list = Field(default_factory=list, sa_column=Column(JSON))
+
+
 class Translation(SQLModel, table=True):
     """The same clause in another language (e.g. the Japanese text of a METI principle)."""
 

@@ -37,6 +37,7 @@ class SourceEntry:
     expected: dict[str, int] = field(default_factory=dict)
     download: tuple[str, ...] = ()
     translations: tuple[Translation, ...] = ()
+    in_registry: bool = False  # files live in the registry directory (a company's own guidelines)
 
     def url_for(self, anchor: str | None, unit_number: str) -> str:
         """The link to a clause on the official site, as fine as the site allows."""
@@ -48,8 +49,13 @@ class SourceEntry:
 _KINDS = {"law", "regulation", "guideline", "principles", "internal"}
 
 
+INTERNAL_DIR = "internal"
+INTERNAL_PARSER = "guideline-yaml"
+
+
 def load_registry(registry_dir: Path) -> list[SourceEntry]:
-    """Every ``*.toml`` file in the registry directory, each holding ``[[source]]`` tables."""
+    """Every ``*.toml`` file in the registry directory, each holding ``[[source]]`` tables, plus
+    one source per company guideline in ``internal/*.yaml`` (a maintainer adds one without code)."""
     files = sorted(registry_dir.glob("*.toml"))
     if not files:
         raise RegistryError(f"no registry (*.toml) found in {registry_dir}")
@@ -61,6 +67,7 @@ def load_registry(registry_dir: Path) -> list[SourceEntry]:
             except tomllib.TOMLDecodeError as exc:
                 raise RegistryError(f"{path.name}: {exc}") from exc
         entries.extend(_entry(raw, path.name) for raw in document.get("source", []))
+    entries.extend(_internal_entry(path, registry_dir) for path in sorted((registry_dir / INTERNAL_DIR).glob("*.yaml")))
     ids = [e.id for e in entries]
     duplicates = {i for i in ids if ids.count(i) > 1}
     if duplicates:
@@ -101,3 +108,32 @@ def _date(value: object) -> date | None:
     if value is None or isinstance(value, date):
         return value
     return date.fromisoformat(str(value))
+
+
+def _internal_entry(path: Path, registry_dir: Path) -> SourceEntry:
+    """A company guideline describes itself in its ``source:`` block; read just that block here,
+    the full document is validated by its parser at ingest."""
+    import yaml
+
+    try:
+        block = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("source") or {}
+        source_id, title = block["id"], block["title"]
+    except (yaml.YAMLError, UnicodeDecodeError, AttributeError, KeyError, TypeError) as exc:
+        raise RegistryError(f"{path.name}: not a guideline document with a source id and title ({exc})") from exc
+    relative = str(path.relative_to(registry_dir))
+    return SourceEntry(
+        id=str(source_id),
+        title=str(title),
+        short_name=str(block.get("short_name", str(source_id).upper())),
+        issuer=str(block.get("issuer", "")),
+        jurisdiction="internal",
+        kind="internal",
+        binding=False,
+        language=str(block.get("language", "en")),
+        version_date=_date(block.get("version_date")),
+        official_url=str(block.get("url") or f"corpus/{relative}"),
+        clause_url=str(block.get("url") or f"corpus/{relative}"),
+        parser=INTERNAL_PARSER,
+        files=(relative,),
+        in_registry=True,
+    )

@@ -14,6 +14,7 @@ import numpy as np
 
 from kb.embedding import Embedder
 from kb.knowledge import CatalogEntry, KnowledgeBase
+from kb.lexical import is_cjk
 
 SNIPPET_CHARS = 320
 GROUPS = ("article", "clause")
@@ -76,6 +77,8 @@ def search(
     check_filters(kb, filters)
     allowed = allowed_rows(kb, filters)
     depth = min(kb.index.index.ntotal, max(k * 20, 200))
+    if method == "hybrid" and query_language(query) not in embedder.languages:
+        method = "lexical"  # the model cannot embed this language meaningfully: its vectors are noise
     rankings = _run_rankers(kb, embedder, query, depth, allowed, method, units=group == "article")
     rows = reciprocal_rank_fusion([rankings.dense, rankings.lexical])
     if group == "clause":
@@ -174,6 +177,13 @@ def reciprocal_rank_fusion(rankings: list[list[tuple]], k: int = RRF_K) -> list[
         for rank, (item, _) in enumerate(ranking, 1):
             fused[item] = fused.get(item, 0.0) + 1.0 / (k + rank)
     return sorted(fused.items(), key=lambda entry: -entry[1])
+
+
+def query_language(query: str) -> str:
+    """'ja' when most letters are Japanese script, else 'en' (the only languages held today)."""
+    letters = [c for c in query if c.isalpha()]
+    japanese = sum(1 for c in letters if is_cjk(c))
+    return "ja" if letters and japanese / len(letters) > 0.3 else "en"
 
 
 def check_query(query: str, max_chars: int) -> str:

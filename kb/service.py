@@ -30,7 +30,9 @@ class ClauseMap:
     def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
         self.settings = settings
         self.library = Library(settings)
-        self.embedder = embedder or Embedder(settings.model_name, threads=settings.query_threads)
+        self.embedder = embedder or Embedder(
+            settings.model_name, threads=settings.query_threads, languages=settings.model_languages
+        )
 
     def kb(self) -> KnowledgeBase:
         return self.library.get()

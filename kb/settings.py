@@ -29,6 +29,9 @@ class Settings(BaseSettings):
         description="embedding model: an installed model package, a local directory, or a "
         "sentence-transformers name already in the local cache",
     )
+    model_languages: tuple[str, ...] = Field(
+        default=("en",), description="languages the embedding model handles; others are searched lexically"
+    )
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL; default: a SQLite file in the data directory"
     )
