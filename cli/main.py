@@ -22,6 +22,9 @@ def fail(message: str, code: int = 1) -> NoReturn:
 @app.command()
 def ingest(
     source: Annotated[list[str] | None, typer.Option("--source", "-s", help="only these source ids")] = None,
+    history: Annotated[
+        bool, typer.Option("--history", help="first ingest each new source's earlier official versions")
+    ] = False,
 ) -> None:
     """Parse, validate, embed and index every registered source, then publish the new version."""
     from ingest.pipeline import SourceFailed
@@ -30,7 +33,7 @@ def ingest(
 
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     try:
-        report = run_ingest(Settings(), only=source)
+        report = run_ingest(Settings(), only=source, history=history)
     except (SourceFailed, RegistryError) as exc:
         fail(str(exc))
     for item in report.sources:

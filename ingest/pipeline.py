@@ -12,11 +12,13 @@ import logging
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sqlmodel import Session, select
 
-from ingest.formats import CHECK_READERS, parser_for
+from ingest.formats import CHECK_READERS, parser_fingerprint, parser_for
+from ingest.history import apply_version
 from ingest.parsers import ParseError
 from ingest.parsers.guideline_yaml import CheckItem as CheckItemRecord
 from kb.embedding import Embedder
@@ -30,17 +32,7 @@ from kb.indexing import (
     embedding_text,
     recital_links,
 )
-from kb.models import (
-    CheckItem,
-    Clause,
-    ClauseVersion,
-    RecitalLink,
-    Reference,
-    Source,
-    SourceVersion,
-    Translation,
-    utcnow,
-)
+from kb.models import CheckItem, Clause, ClauseVersion, RecitalLink, Source, Translation
 from kb.records import ClauseRecord
 from kb.registry import SourceEntry, load_registry
 from kb.settings import Settings
@@ -72,21 +64,27 @@ class IngestReport:
     embedded: int
     indexed: int
     seconds: float
+    published: bool = True
 
     @property
     def failed(self) -> list[SourceReport]:
         return [s for s in self.sources if s.status in ("failed", "unavailable")]
 
 
-def ingest(settings: Settings, embedder: Embedder | None = None, only: list[str] | None = None) -> IngestReport:
-    """Ingest every registered source (or ``only`` those) and publish a new version."""
+def ingest(
+    settings: Settings,
+    embedder: Embedder | None = None,
+    only: list[str] | None = None,
+    history: bool = False,
+) -> IngestReport:
+    """Ingest every registered source (or ``only`` those) and publish a new version.
+
+    With ``history``, a source that has no recorded version yet is first ingested at each of its
+    earlier official versions (registry ``history``), oldest first, so its changes are on record.
+    Nothing is published when nothing changed.
+    """
     started = time.perf_counter()
-    entries = load_registry(settings.registry_dir)
-    if only:
-        unknown = set(only) - {e.id for e in entries}
-        if unknown:
-            raise SourceFailed(f"unknown source(s) {sorted(unknown)}; registered: {[e.id for e in entries]}")
-        entries = [e for e in entries if e.id in only]
+    entries = _select(load_registry(settings.registry_dir), only)
     if not settings.sources_dir.is_dir():
         raise SourceFailed(
             f"sources directory {settings.sources_dir} does not exist: set KB_SOURCES_DIR to the "
@@ -99,8 +97,12 @@ def ingest(settings: Settings, embedder: Embedder | None = None, only: list[str]
     try:
         engine = open_engine(sqlite_url(version))
         with Session(engine) as session:
-            reports = [_ingest_one(session, entry, settings.sources_dir, settings.registry_dir) for entry in entries]
+            reports = [_ingest_one(session, entry, settings, history) for entry in entries]
             texts = _indexable_texts(session)
+        if previous_version is not None and all(r.status == "unchanged" for r in reports):
+            engine.dispose()
+            data.discard(version)
+            return IngestReport(previous_version.name, reports, 0, 0, time.perf_counter() - started, published=False)
         previous_index = _load_previous_index(previous_version)
         index, embedded = build_index(texts, embedder, previous_index)
         index.save(version / INDEX_DIR)
@@ -114,7 +116,16 @@ def ingest(settings: Settings, embedder: Embedder | None = None, only: list[str]
     return IngestReport(version.name, reports, embedded, len(texts), time.perf_counter() - started)
 
 
-def _ingest_one(session: Session, entry: SourceEntry, sources_dir: Path, registry_dir: Path) -> SourceReport:
+def _select(entries: list[SourceEntry], only: list[str] | None) -> list[SourceEntry]:
+    if not only:
+        return entries
+    unknown = set(only) - {e.id for e in entries}
+    if unknown:
+        raise SourceFailed(f"unknown source(s) {sorted(unknown)}; registered: {[e.id for e in entries]}")
+    return [e for e in entries if e.id in only]
+
+
+def _ingest_one(session: Session, entry: SourceEntry, settings: Settings, history: bool) -> SourceReport:
     started = time.perf_counter()
     source = session.get(Source, entry.id) or Source(
         id=entry.id,
@@ -127,12 +138,17 @@ def _ingest_one(session: Session, entry: SourceEntry, sources_dir: Path, registr
         official_url=entry.official_url,
     )
     _copy_metadata(entry, source)
+    base = settings.registry_dir if entry.in_registry else settings.sources_dir
+    fingerprint = parser_fingerprint(entry.parser)
     try:
-        raw = read_files(entry.files, registry_dir if entry.in_registry else sources_dir, entry.id)
+        raw = read_files(entry.files, base, entry.id)
         raw_hash = _hash_files(raw)
+        if source.status == "ingested" and source.raw_hash == raw_hash and source.parser_fingerprint == fingerprint:
+            return SourceReport(entry.id, "unchanged", counts={}, seconds=time.perf_counter() - started)
         records = parse_and_validate(entry, raw)
-        translations = _parse_translations(entry, sources_dir, {r.id for r in records})
+        translations = _parse_translations(entry, settings.sources_dir, {r.id for r in records})
         checks = _read_checks(entry, raw)
+        earlier = _earlier_versions(entry, settings.sources_dir) if history and source.raw_hash is None else []
     except SourceFailed as exc:
         status = "unavailable" if isinstance(exc, SourceUnavailable) else "failed"
         source.status, source.status_reason = status, str(exc)
@@ -140,10 +156,34 @@ def _ingest_one(session: Session, entry: SourceEntry, sources_dir: Path, registr
         session.commit()
         log.warning("%s", exc)
         return SourceReport(entry.id, status, str(exc), seconds=time.perf_counter() - started)
-    report = _store(session, entry, source, records, translations, raw_hash)
+    for version_date, old_records, old_hash in earlier:
+        apply_version(session, entry, source, old_records, [], old_hash, version_date)
+    source.parser_fingerprint = fingerprint
+    changes = apply_version(session, entry, source, records, translations, raw_hash, entry.version_date)
     _replace_checks(session, entry.id, checks)
-    report.seconds = time.perf_counter() - started
-    return report
+    return SourceReport(
+        entry.id,
+        "ingested" if changes else "unchanged",
+        counts=dict(Counter(r.kind for r in records)),
+        added=changes.added,
+        amended=changes.amended,
+        repealed=changes.repealed,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _earlier_versions(entry: SourceEntry, sources_dir: Path) -> list[tuple[date, list[ClauseRecord], str]]:
+    """The source's earlier official versions, parsed, oldest first."""
+    out = []
+    for earlier in entry.history:
+        raw = read_files(earlier.files, sources_dir, entry.id)
+        try:
+            records = parser_for(earlier.parser)(raw, entry.id)
+        except ParseError as exc:
+            raise SourceFailed(f"{entry.id} (version of {earlier.version_date}): cannot parse: {exc}") from exc
+        validate_ids(entry, records)
+        out.append((earlier.version_date, records, _hash_files(raw)))
+    return out
 
 
 class SourceUnavailable(SourceFailed):
@@ -182,6 +222,11 @@ def validate(entry: SourceEntry, records: list[ClauseRecord]) -> None:
     ]
     if shortfalls:
         raise SourceFailed(f"{entry.id}: parse does not match the registry: {'; '.join(shortfalls)}")
+    validate_ids(entry, records)
+
+
+def validate_ids(entry: SourceEntry, records: list[ClauseRecord]) -> None:
+    """Ids are well-formed, unique, of this source, and parents and units exist."""
     ids = [r.id for r in records]
     duplicates = sorted({i for i in ids if ids.count(i) > 1}) if len(set(ids)) != len(ids) else []
     if duplicates:
@@ -210,116 +255,6 @@ def _parse_translations(entry: SourceEntry, sources_dir: Path, known: set[str]) 
             raise SourceFailed(f"{entry.id} ({translation.language}): cannot parse: {exc}") from exc
         out.extend(r for r in records if r.id in known and r.text)
     return out
-
-
-def _store(
-    session: Session,
-    entry: SourceEntry,
-    source: Source,
-    records: list[ClauseRecord],
-    translations: list[ClauseRecord],
-    raw_hash: str,
-) -> SourceReport:
-    """Upsert the clauses of one source, keeping history; returns what changed."""
-    now = utcnow()
-    existing = {c.id: c for c in session.exec(select(Clause).where(Clause.source_id == entry.id))}
-    report = SourceReport(entry.id, "ingested", counts=dict(Counter(r.kind for r in records)))
-    units = {r.id: r for r in records}
-    session.add(source)
-    session.flush()
-    for record in records:
-        content_hash = clause_hash(record)
-        url = entry.url_for(record.anchor, units[record.unit or record.id].number)
-        row = existing.pop(record.id, None)
-        if row is None:
-            row = Clause(
-                id=record.id,
-                source_id=entry.id,
-                kind=record.kind,
-                number=record.number,
-                label=record.label,
-                url=url,
-                unit_id=record.unit or record.id,
-                content_hash="",
-            )
-            report.added.append(record.id)
-        elif row.content_hash != content_hash or row.repealed:
-            report.amended.append(record.id)
-        _fill(row, record, url, content_hash)
-        if report.amended and report.amended[-1] == record.id:
-            _close_versions(session, record.id, now)
-        if record.id in (report.added[-1:] + report.amended[-1:]):
-            session.add(
-                ClauseVersion(
-                    clause_id=record.id, title=record.title, text=record.text, content_hash=content_hash, valid_from=now
-                )
-            )
-        session.add(row)
-    for gone in existing.values():
-        if not gone.repealed:
-            gone.repealed = True
-            report.repealed.append(gone.id)
-            _close_versions(session, gone.id, now)
-            session.add(gone)
-    _replace_references(session, entry.id, records)
-    _replace_translations(session, [r.id for r in records], translations)
-    changed = report.added or report.amended or report.repealed or source.raw_hash != raw_hash
-    if changed:
-        session.add(
-            SourceVersion(
-                source_id=entry.id,
-                version_date=entry.version_date,
-                raw_hash=raw_hash,
-                ingested_at=now,
-                added=len(report.added),
-                amended=len(report.amended),
-                repealed=len(report.repealed),
-            )
-        )
-    else:
-        report.status = "unchanged"
-    source.status, source.status_reason = "ingested", None
-    source.clause_count = len(records)
-    source.raw_hash = raw_hash
-    source.ingested_at = now if changed or source.ingested_at is None else source.ingested_at
-    session.add(source)
-    session.commit()
-    return report
-
-
-def _fill(row: Clause, record: ClauseRecord, url: str, content_hash: str) -> None:
-    row.kind, row.number, row.label = record.kind, record.number, record.label
-    row.title, row.text, row.parent_id = record.title, record.text, record.parent
-    row.unit_id, row.position, row.language = record.unit or record.id, record.position, record.language
-    row.url, row.content_hash, row.repealed = url, content_hash, False
-
-
-def _close_versions(session: Session, clause_id: str, now) -> None:
-    for open_version in session.exec(
-        select(ClauseVersion).where(ClauseVersion.clause_id == clause_id, ClauseVersion.valid_to == None)  # noqa: E711
-    ):
-        open_version.valid_to = now
-        session.add(open_version)
-
-
-def _replace_references(session: Session, source_id: str, records: list[ClauseRecord]) -> None:
-    prefix = f"{source_id}:"
-    for old in session.exec(select(Reference).where(Reference.from_id.startswith(prefix))):
-        session.delete(old)
-    session.flush()
-    for record in records:
-        for target in dict.fromkeys(record.refs):
-            session.add(Reference(from_id=record.id, to_id=target))
-
-
-def _replace_translations(session: Session, clause_ids: list[str], translations: list[ClauseRecord]) -> None:
-    ids = set(clause_ids)
-    for old in session.exec(select(Translation)):
-        if old.clause_id in ids:
-            session.delete(old)
-    session.flush()
-    for record in translations:
-        session.add(Translation(clause_id=record.id, language=record.language, title=record.title, text=record.text))
 
 
 def _read_checks(entry: SourceEntry, raw: list[bytes]) -> list[CheckItemRecord]:
@@ -364,12 +299,6 @@ def _copy_metadata(entry: SourceEntry, source: Source) -> None:
         setattr(source, name, getattr(entry, name))
 
 
-def clause_hash(record: ClauseRecord) -> str:
-    """Hash of what a reader sees of a clause; layout-only differences do not change it."""
-    normalised = " ".join(f"{record.title or ''}\n{record.text}".split())
-    return hashlib.sha256(normalised.encode()).hexdigest()[:32]
-
-
 def _hash_files(raw: list[bytes]) -> str:
     digest = hashlib.sha256()
     for content in raw:
@@ -378,26 +307,35 @@ def _hash_files(raw: list[bytes]) -> str:
 
 
 def _indexable_texts(session: Session) -> list[IndexableText]:
-    """One text per live, non-structural clause, plus one per translation."""
-    live = select(Clause).where(Clause.repealed == False)  # noqa: E712 - SQL comparison
-    clauses = session.exec(live.order_by(Clause.source_id, Clause.position)).all()
+    """One text per version of every non-structural clause (current and past, so that a search
+    ``as_of`` a date finds the words in force then), plus one per translation."""
+    clauses = session.exec(select(Clause).order_by(Clause.source_id, Clause.position)).all()
     short_names = {s.id: s.short_name for s in session.exec(select(Source))}
     contexts = {c.id: _context(c) for c in clauses}
-    texts = [
-        IndexableText(c.id, c.language, embedding_text(contexts[c.id], contexts, short_names[c.source_id]))
-        for c in clauses
-        if c.kind not in STRUCTURAL_KINDS and (c.text or c.title)
-    ]
+    texts: list[IndexableText] = []
+    versions = session.exec(select(ClauseVersion).order_by(ClauseVersion.clause_id, ClauseVersion.valid_from))
+    for version in versions:
+        clause = contexts.get(version.clause_id)
+        if clause is None or clause.kind in STRUCTURAL_KINDS or not (version.text or version.title):
+            continue
+        text = embedding_text(clause, contexts, short_names[version.clause_id.split(":")[0]],
+                              text=version.text, title=version.title)
+        texts.append(IndexableText(version.clause_id, clause.language, text,
+                                   _iso(version.valid_from), _iso(version.valid_to)))
     for tr in session.exec(select(Translation).order_by(Translation.clause_id)):
         clause = contexts.get(tr.clause_id)
         if clause is not None:
             short = short_names[tr.clause_id.split(":")[0]]
-            texts.append(
-                IndexableText(
-                    tr.clause_id, tr.language, embedding_text(clause, contexts, short, text=tr.text, title=tr.title)
-                )
-            )
+            text = embedding_text(clause, contexts, short, text=tr.text, title=tr.title)
+            texts.append(IndexableText(tr.clause_id, tr.language, text, "", ""))
+    texts.sort(key=lambda t: (t.valid_to != "", t.clause_id))  # current rows first
     return texts
+
+
+def _iso(moment: datetime | None) -> str:
+    if moment is None:
+        return ""
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).isoformat()
 
 
 def _store_recital_links(session: Session, index: VectorIndex) -> None:

@@ -28,6 +28,8 @@ class IndexKey:
     language: str
     text_hash: str
     text: str = ""
+    valid_from: str = ""  # ISO time the clause version took effect ("" for translations)
+    valid_to: str = ""  # ISO time it was amended or repealed; "" while current
 
 
 @dataclass(frozen=True)

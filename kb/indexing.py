@@ -22,9 +22,13 @@ MAX_CONTEXT_CHARS = 300
 
 @dataclass(frozen=True)
 class IndexableText:
+    """A text to index; ``valid_from``/``valid_to`` (ISO, "" for open) bound the clause version."""
+
     clause_id: str
     language: str
     text: str
+    valid_from: str = ""
+    valid_to: str = ""
 
     @property
     def text_hash(self) -> str:
@@ -84,7 +88,7 @@ def build_index(
         reusable.update({t.text_hash: v for t, v in zip(missing, fresh, strict=True)})
     dimension = embedder.dimension if not reusable else len(next(iter(reusable.values())))
     vectors = np.stack([reusable[t.text_hash] for t in texts]) if texts else np.zeros((0, dimension), dtype=np.float32)
-    keys = [IndexKey(t.clause_id, t.language, t.text_hash, t.text) for t in texts]
+    keys = [IndexKey(t.clause_id, t.language, t.text_hash, t.text, t.valid_from, t.valid_to) for t in texts]
     return VectorIndex.build(vectors, keys, embedder.model_name), len(missing)
 
 
@@ -101,7 +105,7 @@ def recital_links(index: VectorIndex, kinds: dict[str, str], units: dict[str, st
     rows_by_source: dict[str, tuple[list[int], list[int]]] = {}
     for row, key in enumerate(index.keys):
         kind = kinds.get(key.clause_id)
-        if kind is None or key.language != "en":
+        if kind is None or key.language != "en" or key.valid_to:
             continue
         recitals, articles = rows_by_source.setdefault(key.clause_id.split(":")[0], ([], []))
         (recitals if kind == "recital" else articles).append(row)

@@ -1,24 +1,26 @@
 """A published version of the knowledge base, opened for reading.
 
-``KnowledgeBase`` holds the database engine, the vector index and an in-memory catalogue of the
-live clauses (a few thousand rows), so a search touches no disk. ``Library`` hands out the
-current one and switches to a newly published version without a restart.
+``KnowledgeBase`` holds the database engine, the vector and lexical indexes and an in-memory
+catalogue of every clause (a few thousand rows, repealed ones included so that stored ids stay
+resolvable), so a search touches no disk. ``Library`` hands out the current one and switches to a
+newly published version without a restart.
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, or_, select
 
 from kb.index import VectorIndex
 from kb.lexical import LexicalIndex
-from kb.models import Clause, RecitalLink, Reference, Source, Translation
+from kb.models import Clause, ClauseVersion, RecitalLink, Reference, Source, Translation
 from kb.settings import Settings
 from kb.store import INDEX_DIR, DataDir, open_engine, sqlite_url
 
@@ -39,6 +41,7 @@ class CatalogEntry:
     url: str
     language: str
     position: int
+    repealed: bool = False
 
 
 class KnowledgeBase:
@@ -49,57 +52,81 @@ class KnowledgeBase:
         self.lexical = LexicalIndex([key.text for key in self.index.keys])
         with Session(self.engine) as session:
             self.sources: dict[str, Source] = {s.id: s for s in session.exec(select(Source))}
-            rows = session.exec(select(Clause).where(Clause.repealed == False)).all()  # noqa: E712
+            self.clauses: dict[str, CatalogEntry] = {r.id: _entry(r) for r in session.exec(select(Clause))}
             self.translations: dict[tuple[str, str], Translation] = {
                 (t.clause_id, t.language): t for t in session.exec(select(Translation))
             }
-        self.clauses: dict[str, CatalogEntry] = {
-            r.id: CatalogEntry(
-                r.id,
-                r.source_id,
-                r.kind,
-                r.number,
-                r.label,
-                r.title,
-                r.text,
-                r.parent_id,
-                r.unit_id,
-                r.url,
-                r.language,
-                r.position,
-            )
-            for r in rows
-        }
-        with Session(self.engine) as session:
-            links = session.exec(select(RecitalLink).order_by(RecitalLink.score.desc())).all()
+            links = session.exec(select(RecitalLink).order_by(col(RecitalLink.score).desc())).all()
         self.recitals_of: dict[str, list[str]] = {}
         self.units_of_recital: dict[str, list[str]] = {}
         for link in links:
             self.recitals_of.setdefault(link.unit_id, []).append(link.recital_id)
             self.units_of_recital.setdefault(link.recital_id, []).append(link.unit_id)
         self.row_units = [self.clauses[key.clause_id].unit_id for key in self.index.keys]
+        self.current_rows = np.array([not key.valid_to for key in self.index.keys], dtype=bool)
         self.unit_ids, self.unit_lexical = self._unit_documents()
         self._children: dict[str, list[CatalogEntry]] = {}
         for entry in sorted(self.clauses.values(), key=lambda c: c.position):
-            if entry.parent_id:
+            if entry.parent_id and not entry.repealed:
                 self._children.setdefault(entry.parent_id, []).append(entry)
         self._row_masks: dict[tuple, np.ndarray] = {}
 
     def _unit_documents(self) -> tuple[list[str], LexicalIndex]:
-        """One BM25 document per article (all its clauses' texts), recitals left out: a long
+        """One BM25 document per article (all its current clauses' texts), recitals left out: a long
         description often matches an article as a whole better than any one paragraph."""
         texts: dict[str, list[str]] = {}
-        for key, unit in zip(self.index.keys, self.row_units, strict=True):
-            if self.clauses[key.clause_id].kind != "recital":
+        for row, (key, unit) in enumerate(zip(self.index.keys, self.row_units, strict=True)):
+            if self.current_rows[row] and self.clauses[key.clause_id].kind != "recital":
                 texts.setdefault(unit, []).append(key.text)
         unit_ids = list(texts)
         return unit_ids, LexicalIndex([" ".join(texts[u]) for u in unit_ids])
+
+    def rows_valid_at(self, moment: datetime | None) -> np.ndarray:
+        """Rows of the clause versions in force at ``moment`` (None: now)."""
+        if moment is None:
+            return self.current_rows
+        stamp = _aware(moment).isoformat()
+        return np.array(
+            [
+                (not key.valid_from or key.valid_from <= stamp) and (not key.valid_to or stamp < key.valid_to)
+                for key in self.index.keys
+            ],
+            dtype=bool,
+        )
 
     def citation(self, clause: CatalogEntry) -> str:
         return f"{self.sources[clause.source_id].short_name} {clause.label}"
 
     def row_clause(self, row: int) -> CatalogEntry:
-        return self.clauses[self.index.keys[row].clause_id]
+        """The clause of an index row; for a past version's row, with that version's words."""
+        key = self.index.keys[row]
+        clause = self.clauses[key.clause_id]
+        if key.valid_to and key.valid_from:
+            return self.clause_at(clause.id, datetime.fromisoformat(key.valid_from)) or clause
+        return clause
+
+    def clause_at(self, clause_id: str, moment: datetime | None) -> CatalogEntry | None:
+        """The clause as it read at ``moment`` (None: now); None if it was not in force then."""
+        clause = self.clauses.get(clause_id)
+        if clause is None or moment is None:
+            return None if clause is None or clause.repealed else clause
+        stamp = _aware(moment)
+        with self.session() as session:
+            version = session.exec(
+                select(ClauseVersion).where(
+                    ClauseVersion.clause_id == clause_id,
+                    ClauseVersion.valid_from <= stamp,
+                    or_(ClauseVersion.valid_to == None, ClauseVersion.valid_to > stamp),  # noqa: E711
+                )
+            ).first()
+        if version is None:
+            return None
+        return replace(clause, title=version.title, text=version.text, repealed=False)
+
+    def history(self, clause_id: str) -> list[ClauseVersion]:
+        with self.session() as session:
+            query = select(ClauseVersion).where(ClauseVersion.clause_id == clause_id)
+            return list(session.exec(query.order_by(ClauseVersion.valid_from)))
 
     def session(self) -> Session:
         return Session(self.engine)
@@ -125,6 +152,17 @@ class KnowledgeBase:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def _entry(row: Clause) -> CatalogEntry:
+    return CatalogEntry(
+        row.id, row.source_id, row.kind, row.number, row.label, row.title, row.text, row.parent_id,
+        row.unit_id, row.url, row.language, row.position, row.repealed,
+    )
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class Library:

@@ -32,6 +32,7 @@ class Source(SQLModel, table=True):
     status_reason: str | None = None
     clause_count: int = 0
     raw_hash: str | None = None
+    parser_fingerprint: str | None = None
     ingested_at: datetime | None = None
 
 
@@ -95,6 +96,7 @@ class SourceVersion(SQLModel, table=True):
     version_date: date | None = None
     raw_hash: str
     ingested_at: datetime = Field(default_factory=utcnow)
+    effective_at: datetime = Field(default_factory=utcnow, index=True)
     added: int = 0
     amended: int = 0
     repealed: int = 0

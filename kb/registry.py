@@ -20,6 +20,16 @@ class Translation:
 
 
 @dataclass(frozen=True)
+class EarlierVersion:
+    """An earlier official version of a source, ingested before the current one by
+    ``kb ingest --history`` so that history, diffs and ``as_of`` reach back to it."""
+
+    version_date: date
+    parser: str
+    files: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class SourceEntry:
     id: str
     title: str
@@ -38,6 +48,7 @@ class SourceEntry:
     download: tuple[str, ...] = ()
     translations: tuple[Translation, ...] = ()
     in_registry: bool = False  # files live in the registry directory (a company's own guidelines)
+    history: tuple[EarlierVersion, ...] = ()
 
     def url_for(self, anchor: str | None, unit_number: str) -> str:
         """The link to a clause on the official site, as fine as the site allows."""
@@ -99,9 +110,14 @@ def _entry(raw: dict, where: str) -> SourceEntry:
             translations=tuple(
                 Translation(t["language"], t["parser"], tuple(t["files"])) for t in raw.get("translations", [])
             ),
+            history=tuple(sorted((_earlier(h) for h in raw.get("history", [])), key=lambda h: h.version_date)),
         )
     except KeyError as exc:
         raise RegistryError(f"{where}: a source lacks the field {exc.args[0]!r}") from exc
+
+
+def _earlier(raw: dict) -> EarlierVersion:
+    return EarlierVersion(_date(raw["version_date"]), raw["parser"], tuple(raw["files"]))
 
 
 def _date(value: object) -> date | None:

@@ -9,6 +9,7 @@ by its best-matching clause, which is reported as the result's clause.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 import numpy as np
 
@@ -28,14 +29,17 @@ class InvalidQuery(ValueError):
 
 @dataclass(frozen=True)
 class Filters:
+    """What to search in. ``as_of`` searches the clause versions in force at that time."""
+
     sources: tuple[str, ...] = ()
     jurisdictions: tuple[str, ...] = ()
     kinds: tuple[str, ...] = ()
     binding: bool | None = None
     languages: tuple[str, ...] = ()
+    as_of: datetime | None = None
 
     def key(self) -> tuple:
-        return (self.sources, self.jurisdictions, self.kinds, self.binding, self.languages)
+        return (self.sources, self.jurisdictions, self.kinds, self.binding, self.languages, self.as_of)
 
 
 @dataclass
@@ -79,7 +83,7 @@ def search(
     depth = min(kb.index.index.ntotal, max(k * 20, 200))
     if method == "hybrid" and query_language(query) not in embedder.languages:
         method = "lexical"  # the model cannot embed this language meaningfully: its vectors are noise
-    rankings = _run_rankers(kb, embedder, query, depth, allowed, method, units=group == "article")
+    rankings = _run_rankers(kb, embedder, query, depth, allowed, method, group == "article", filters.as_of)
     rows = reciprocal_rank_fusion([rankings.dense, rankings.lexical])
     if group == "clause":
         return [_hit(kb, row, score, [kb.index.keys[row].clause_id]) for row, score in rows[:k]]
@@ -91,16 +95,17 @@ def _run_rankers(
     embedder: Embedder,
     query: str,
     depth: int,
-    allowed: np.ndarray | None,
+    allowed: np.ndarray,
     method: str,
     units: bool,
+    as_of: datetime | None = None,
 ) -> _Rankings:
     dense = kb.index.search(embedder.encode([query])[0], depth, allowed) if method != "lexical" else []
     lexical = kb.lexical.search(query, depth, allowed) if method != "dense" else []
     unit_lexical: list[tuple[str, float]] = []
-    if units and method != "dense":
-        allowed_units = {kb.row_units[r] for r in np.flatnonzero(allowed)} if allowed is not None else None
-        mask = None if allowed_units is None else np.array([u in allowed_units for u in kb.unit_ids])
+    if units and method != "dense" and not as_of:  # article documents hold today's words only
+        allowed_units = {kb.row_units[r] for r in np.flatnonzero(allowed)}
+        mask = np.array([u in allowed_units for u in kb.unit_ids], dtype=bool)
         unit_lexical = [(kb.unit_ids[i], s) for i, s in kb.unit_lexical.search(query, depth, mask)]
     return _Rankings(dense, lexical, unit_lexical)
 
@@ -121,7 +126,7 @@ def _article_hits(
         [u for u, _ in rankings.unit_lexical],
     ]
     fused_units = reciprocal_rank_fusion([[(u, 0.0) for u in ranking] for ranking in unit_rankings if ranking])
-    best_row: dict[str, int] = {}
+    best_clause: dict[str, CatalogEntry] = {}
     matched: dict[str, list[str]] = {}
     recital_rows: list[str] = []
     for row, _ in fused_rows:
@@ -129,15 +134,14 @@ def _article_hits(
         if clause.kind == "recital":
             recital_rows.append(clause.id)
             continue
-        best_row.setdefault(clause.unit_id, row)
+        best_clause.setdefault(clause.unit_id, clause)
         matched.setdefault(clause.unit_id, [])
         if clause.id not in matched[clause.unit_id]:
             matched[clause.unit_id].append(clause.id)
     hits = []
     for unit_id, score in fused_units[:k]:
-        row = best_row.get(unit_id)
-        clause_id = kb.index.keys[row].clause_id if row is not None else unit_id
-        hit = _hit_for(kb, kb.clauses[clause_id], score, matched.get(unit_id) or [clause_id])
+        clause = best_clause.get(unit_id) or kb.clauses[unit_id]
+        hit = _hit_for(kb, clause, score, matched.get(unit_id) or [clause.id])
         hit.recitals = [r for r in recital_rows if unit_id in kb.units_of_recital.get(r, ())][:3]
         hits.append(hit)
     return hits
@@ -201,25 +205,23 @@ def check_filters(kb: KnowledgeBase, filters: Filters) -> None:
         raise InvalidQuery(f"unknown source(s) {sorted(unknown)}; known: {sorted(kb.sources)}")
 
 
-def allowed_rows(kb: KnowledgeBase, filters: Filters, units_only: bool = False) -> np.ndarray | None:
-    """A boolean mask over index rows, cached per filter combination; None means all rows.
-
-    ``units_only`` leaves out recitals: in article-level results they explain articles rather
-    than stand beside them.
-    """
-    if filters == Filters() and not units_only:
-        return None
-    key = (*filters.key(), units_only)
+def allowed_rows(kb: KnowledgeBase, filters: Filters) -> np.ndarray:
+    """A boolean mask over index rows: the versions in force (now or ``as_of``) that pass the
+    filters. Cached per filter combination (``as_of`` ones are not: each date differs)."""
+    key = filters.key()
     mask = kb._row_masks.get(key)
     if mask is None:
-        mask = np.array([_passes(kb, k.clause_id, k.language, filters, units_only) for k in kb.index.keys], dtype=bool)
-        kb._row_masks[key] = mask
+        mask = kb.rows_valid_at(filters.as_of).copy()
+        if filters != Filters(as_of=filters.as_of):
+            mask &= np.array([_passes(kb, k.clause_id, k.language, filters) for k in kb.index.keys], dtype=bool)
+        if filters.as_of is None:
+            kb._row_masks[key] = mask
     return mask
 
 
-def _passes(kb: KnowledgeBase, clause_id: str, language: str, filters: Filters, units_only: bool) -> bool:
+def _passes(kb: KnowledgeBase, clause_id: str, language: str, filters: Filters) -> bool:
     clause = kb.clauses.get(clause_id)
-    if clause is None or (units_only and clause.kind == "recital"):
+    if clause is None:
         return False
     source = kb.sources[clause.source_id]
     return (
