@@ -11,7 +11,7 @@ import typer
 
 from kb.settings import Settings
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__, pretty_exceptions_enable=False)
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
