@@ -2,9 +2,19 @@
 
 from __future__ import annotations
 
-from api.schemas import ClauseOut, ClauseRef, SearchResult, SourceOut, TranslationOut
+from api.schemas import (
+    ClauseChange,
+    ClauseOut,
+    ClauseRef,
+    ClauseVersionOut,
+    SearchResult,
+    SourceChanges,
+    SourceOut,
+    TranslationOut,
+)
+from kb.diff import word_diff
 from kb.knowledge import CatalogEntry, KnowledgeBase
-from kb.models import Source
+from kb.models import ClauseVersion, Source, SourceVersion
 from kb.search import Hit
 
 
@@ -63,3 +73,32 @@ def clause_out(kb: KnowledgeBase, clause: CatalogEntry) -> ClauseOut:
 
 def source_out(source: Source) -> SourceOut:
     return SourceOut.model_validate(source, from_attributes=True)
+
+
+def source_changes(kb: KnowledgeBase, version: SourceVersion) -> SourceChanges:
+    return SourceChanges(
+        source=version.source_id,
+        version_date=version.version_date,
+        effective_at=version.effective_at,
+        ingested_at=version.ingested_at,
+        added=version.added,
+        amended=version.amended,
+        repealed=version.repealed,
+        changes=[ClauseChange(citation=clause_ref(kb, c["clause_id"]).citation, **c) for c in version.changes],
+    )
+
+
+def clause_history(versions: list[ClauseVersion]) -> list[ClauseVersionOut]:
+    out = []
+    for previous, version in zip([None, *versions[:-1]], versions, strict=True):
+        diff = word_diff(previous.text, version.text) if previous is not None else None
+        out.append(
+            ClauseVersionOut(
+                valid_from=version.valid_from,
+                valid_to=version.valid_to,
+                title=version.title,
+                text=version.text,
+                diff_from_previous=diff,
+            )
+        )
+    return out

@@ -94,3 +94,36 @@ class Health(BaseModel):
     status: str
     version: str | None = None
     clauses: int = 0
+
+
+class ClauseChange(BaseModel):
+    clause_id: str = Field(examples=["gdpr:art-43(3)"])
+    citation: str = Field(examples=["GDPR Art. 43(3)"])
+    change: str = Field(description="added, amended or repealed", examples=["amended"])
+    diff: list[tuple[str, str]] | None = Field(
+        default=None,
+        description="for an amended clause, word runs: ['=', same words], ['-', removed], ['+', added]",
+        examples=[[["=", "The accreditation of"], ["-", "criteria"], ["+", "requirements"]]],
+    )
+    title_before: str | None = None
+    title_after: str | None = None
+    text: str | None = Field(default=None, description="the text of an added or repealed clause")
+
+
+class SourceChanges(BaseModel):
+    source: str
+    version_date: date | None = None
+    effective_at: datetime = Field(description="when this version took effect in the knowledge base")
+    ingested_at: datetime
+    added: int
+    amended: int
+    repealed: int
+    changes: list[ClauseChange]
+
+
+class ClauseVersionOut(BaseModel):
+    valid_from: datetime
+    valid_to: datetime | None = Field(default=None, description="None while current")
+    title: str | None = None
+    text: str
+    diff_from_previous: list[tuple[str, str]] | None = None

@@ -9,6 +9,7 @@ from typing import Annotated, NoReturn
 
 import typer
 
+from api.schemas import ClauseChange
 from kb.settings import Settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__, pretty_exceptions_enable=False)
@@ -30,11 +31,12 @@ def ingest(
     from ingest.pipeline import SourceFailed
     from ingest.pipeline import ingest as run_ingest
     from kb.registry import RegistryError
+    from kb.store import IngestRunning
 
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     try:
         report = run_ingest(Settings(), only=source, history=history)
-    except (SourceFailed, RegistryError) as exc:
+    except (SourceFailed, RegistryError, IngestRunning) as exc:
         fail(str(exc))
     for item in report.sources:
         colour = typer.colors.RED if item.status in ("failed", "unavailable") else typer.colors.GREEN
@@ -108,6 +110,54 @@ def show(
     if out.referenced_by:
         typer.echo("cited by: " + ", ".join(r.citation for r in out.referenced_by))
     typer.secho(out.url, fg=typer.colors.BLUE)
+
+
+@app.command()
+def changes(
+    source: Annotated[str | None, typer.Option("--source", "-s", help="only this source")] = None,
+    since: Annotated[str | None, typer.Option(help="only versions effective on or after YYYY-MM-DD")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print JSON, as the API returns it")] = False,
+) -> None:
+    """What changed at each ingest: added, amended (with a word-level diff) and repealed clauses."""
+    from datetime import date, datetime
+
+    from api.presenters import source_changes
+    from kb.service import ClauseMap, UnknownSource
+    from kb.store import NotIngested
+
+    try:
+        start = datetime.combine(date.fromisoformat(since), datetime.min.time()) if since else None
+        service = ClauseMap(Settings())
+        versions = service.changes(start, source)
+    except ValueError as exc:
+        fail(f"--since must be a date like 2024-05-03 ({exc})")
+    except (UnknownSource, NotIngested) as exc:
+        fail(str(exc))
+    out = [source_changes(service.kb(), v) for v in versions]
+    if as_json:
+        typer.echo(json.dumps([o.model_dump(mode="json") for o in out], indent=2, ensure_ascii=False))
+        return
+    for version in out:
+        typer.secho(
+            f"{version.source} version of {version.version_date} (effective {version.effective_at:%Y-%m-%d}): "
+            f"+{version.added} ~{version.amended} -{version.repealed}",
+            bold=True,
+        )
+        for change in version.changes if version.amended + version.repealed else []:
+            typer.echo(f"  {change.change:8} {change.citation}: {render_diff(change)}")
+
+
+def render_diff(change: ClauseChange) -> str:
+    """``[-removed-]{+added+}`` inline, as wdiff prints it; unchanged runs shortened."""
+    if change.diff is None:
+        return (change.text or "")[:100]
+    parts = []
+    for op, words in change.diff:
+        if op == "=":
+            parts.append(words if len(words) <= 60 else f"{words[:25]} … {words[-25:]}")
+        else:
+            parts.append(f"[-{words}-]" if op == "-" else f"{{+{words}+}}")
+    return " ".join(parts)
 
 
 @app.command()

@@ -15,6 +15,7 @@ from ingest.parsers.ccpa_pdf import parse_ccpa_pdf
 from ingest.parsers.formex import parse_formex
 from ingest.parsers.guideline_yaml import CheckItem, guideline_checks, parse_guideline_yaml
 from ingest.parsers.hleg_pdf import parse_hleg_pdf
+from ingest.parsers.meti_pdf import parse_meti_pdf_en, parse_meti_pdf_ja
 from ingest.parsers.oecd_commonaccord import parse_oecd_commonaccord
 from ingest.parsers.oecd_markdown import parse_oecd_markdown
 from ingest.parsers.plain_text_principles import parse_principles_text
@@ -45,6 +46,8 @@ PARSERS: dict[str, Parser] = {
     "hleg-pdf": _one_file(parse_hleg_pdf),
     "oecd-markdown": _one_file(parse_oecd_markdown),
     "oecd-commonaccord": _one_file(parse_oecd_commonaccord),
+    "meti-pdf-en": _one_file(parse_meti_pdf_en),
+    "meti-pdf-ja": _one_file(parse_meti_pdf_ja),
     "principles-text": _one_file(parse_principles_text),
     "guideline-yaml": _one_file(parse_guideline_yaml),
 }

@@ -8,19 +8,16 @@ Whitespace and layout never count as a change: clauses are compared on normalise
 
 from __future__ import annotations
 
-import difflib
 import hashlib
-import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 
 from sqlmodel import Session, select
 
+from kb.diff import word_diff
 from kb.models import Clause, ClauseVersion, Reference, Source, SourceVersion, Translation, utcnow
 from kb.records import ClauseRecord
 from kb.registry import SourceEntry
-
-_TOKEN = re.compile(r"\S+")
 
 
 @dataclass
@@ -38,21 +35,6 @@ def clause_hash(title: str | None, text: str) -> str:
     """Hash of what a reader sees of a clause; layout-only differences do not change it."""
     normalised = " ".join(f"{title or ''}\n{text}".split())
     return hashlib.sha256(normalised.encode()).hexdigest()[:32]
-
-
-def word_diff(before: str, after: str) -> list[list[str]]:
-    """``[op, words]`` runs with op ``=``, ``-`` or ``+``: what a reviewer reads as the amendment."""
-    old, new = _TOKEN.findall(before), _TOKEN.findall(after)
-    runs: list[list[str]] = []
-    for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(a=old, b=new, autojunk=False).get_opcodes():
-        if tag == "equal":
-            runs.append(["=", " ".join(old[i1:i2])])
-            continue
-        if i2 > i1:
-            runs.append(["-", " ".join(old[i1:i2])])
-        if j2 > j1:
-            runs.append(["+", " ".join(new[j1:j2])])
-    return runs
 
 
 def effective_time(version_date: date | None, latest: datetime | None) -> datetime:

@@ -92,6 +92,13 @@ def ingest(
         )
     embedder = embedder or Embedder(settings.model_name)
     data = DataDir(settings.data_dir)
+    with data.writer_lock():
+        return _ingest_locked(settings, embedder, data, entries, history, started)
+
+
+def _ingest_locked(
+    settings: Settings, embedder: Embedder, data: DataDir, entries: list[SourceEntry], history: bool, started: float
+) -> IngestReport:
     previous_version = data.current()
     version = data.new_version()
     try:
@@ -318,10 +325,12 @@ def _indexable_texts(session: Session) -> list[IndexableText]:
         clause = contexts.get(version.clause_id)
         if clause is None or clause.kind in STRUCTURAL_KINDS or not (version.text or version.title):
             continue
-        text = embedding_text(clause, contexts, short_names[version.clause_id.split(":")[0]],
-                              text=version.text, title=version.title)
-        texts.append(IndexableText(version.clause_id, clause.language, text,
-                                   _iso(version.valid_from), _iso(version.valid_to)))
+        text = embedding_text(
+            clause, contexts, short_names[version.clause_id.split(":")[0]], text=version.text, title=version.title
+        )
+        texts.append(
+            IndexableText(version.clause_id, clause.language, text, _iso(version.valid_from), _iso(version.valid_to))
+        )
     for tr in session.exec(select(Translation).order_by(Translation.clause_id)):
         clause = contexts.get(tr.clause_id)
         if clause is not None:

@@ -46,6 +46,7 @@ class SourceEntry:
     files: tuple[str, ...]
     expected: dict[str, int] = field(default_factory=dict)
     download: tuple[str, ...] = ()
+    sha256: tuple[str, ...] = ()
     translations: tuple[Translation, ...] = ()
     in_registry: bool = False  # files live in the registry directory (a company's own guidelines)
     history: tuple[EarlierVersion, ...] = ()
@@ -107,6 +108,7 @@ def _entry(raw: dict, where: str) -> SourceEntry:
             files=tuple(raw["files"]),
             expected=dict(raw.get("expected", {})),
             download=tuple(raw.get("download", ())),
+            sha256=tuple(raw.get("sha256", ())),
             translations=tuple(
                 Translation(t["language"], t["parser"], tuple(t["files"])) for t in raw.get("translations", [])
             ),

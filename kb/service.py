@@ -7,16 +7,24 @@ HTTP run the same code.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlmodel import col, select
 
 from kb.embedding import Embedder
 from kb.ids import ClauseId
 from kb.knowledge import CatalogEntry, KnowledgeBase, Library
+from kb.models import SourceVersion
 from kb.search import Filters, Hit, InvalidQuery, search
 from kb.settings import Settings
 
 
 class UnknownClause(LookupError):
     """No clause with that id in the knowledge base."""
+
+
+class UnknownSource(LookupError):
+    """No source with that id in the knowledge base."""
 
 
 @dataclass
@@ -56,10 +64,29 @@ class ClauseMap:
         hits = search(kb, self.embedder, query, k, filters, group, self.settings.max_query_chars, method)
         return SearchOutcome(kb, query, hits)
 
-    def clause(self, clause_id: str) -> tuple[KnowledgeBase, CatalogEntry]:
+    def clause(self, clause_id: str, as_of: datetime | None = None) -> tuple[KnowledgeBase, CatalogEntry]:
+        """A clause as it reads now (repealed ones included, marked) or as it read ``as_of``."""
         canonical = str(ClauseId.parse(clause_id))  # raises InvalidClauseId with a clear message
         kb = self.kb()
         clause = kb.clauses.get(canonical)
         if clause is None:
             raise UnknownClause(f"no clause {canonical!r} in the knowledge base (version {kb.version})")
-        return kb, clause
+        if as_of is None:
+            return kb, clause
+        then = kb.clause_at(canonical, as_of)
+        if then is None:
+            raise UnknownClause(f"clause {canonical!r} was not in force on {as_of:%Y-%m-%d}")
+        return kb, then
+
+    def changes(self, since: datetime | None = None, source: str | None = None) -> list[SourceVersion]:
+        """The recorded versions of the sources that changed something, newest first."""
+        kb = self.kb()
+        if source is not None and source not in kb.sources:
+            raise UnknownSource(f"no source {source!r}; known: {sorted(kb.sources)}")
+        query = select(SourceVersion).order_by(col(SourceVersion.effective_at).desc(), col(SourceVersion.id).desc())
+        if source is not None:
+            query = query.where(SourceVersion.source_id == source)
+        if since is not None:
+            query = query.where(SourceVersion.effective_at >= (since if since.tzinfo else since.replace(tzinfo=UTC)))
+        with kb.session() as session:
+            return list(session.exec(query))

@@ -12,8 +12,11 @@ reader always sees one whole version, and a crash mid-ingest leaves the previous
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -30,6 +33,10 @@ KEEP_VERSIONS = 3
 
 class NotIngested(RuntimeError):
     """No version of the knowledge base has been published yet."""
+
+
+class IngestRunning(RuntimeError):
+    """Another ingest holds the data directory."""
 
 
 class DataDir:
@@ -54,8 +61,12 @@ class DataDir:
         return current
 
     def new_version(self) -> Path:
-        """A fresh directory for a version being built, seeded with a copy of the live database."""
+        """A fresh directory for a version being built, seeded with a copy of the live database.
+
+        Directories left by an ingest that was killed before publishing are removed first.
+        """
         self.versions.mkdir(parents=True, exist_ok=True)
+        self.remove_unpublished()
         name = datetime.now(UTC).strftime("v%Y%m%dT%H%M%S%fZ")
         path = self.versions / name
         path.mkdir()
@@ -73,6 +84,27 @@ class DataDir:
             os.fsync(handle.fileno())
         os.replace(staging, self.pointer)
         self.prune(keep=KEEP_VERSIONS)
+
+    def remove_unpublished(self) -> None:
+        """Versions newer than the live one were never published: a killed ingest left them."""
+        live = self.current()
+        for path in self.versions.iterdir():
+            if path.is_dir() and path != live and (live is None or path.name > live.name):
+                shutil.rmtree(path, ignore_errors=True)
+
+    @contextmanager
+    def writer_lock(self) -> Iterator[None]:
+        """One ingest at a time per data directory; a second one fails at once with a clear message."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with (self.root / "ingest.lock").open("w") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise IngestRunning(f"another ingest is running on {self.root}; try again when it ends") from None
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def discard(self, version: Path) -> None:
         shutil.rmtree(version, ignore_errors=True)

@@ -6,8 +6,10 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -31,17 +33,20 @@ def start_server(settings: Settings, extra_env: dict[str, str] | None = None) ->
         "KB_SOURCES_DIR": str(settings.sources_dir),
         **(extra_env or {}),
     }
+    log = tempfile.NamedTemporaryFile(prefix="kb-serve-", suffix=".log", delete=False)  # noqa: SIM115
+    # a file, not a pipe: nobody reads a pipe while tests run, and a full pipe blocks the server
     process = subprocess.Popen(
         [sys.executable, "-m", "cli", "serve", "--host", "127.0.0.1", "--port", str(port)],
         env=env,
-        stdout=subprocess.PIPE,
+        stdout=log,
         stderr=subprocess.STDOUT,
     )
+    process.log_path = log.name  # type: ignore[attr-defined]
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"server exited: {process.stdout.read().decode()[-2000:]}")
+            raise RuntimeError(f"server exited: {server_log(process)}")
         try:
             if httpx.get(f"{base}/healthz", timeout=2).status_code in (200, 503):
                 return process, base
@@ -51,12 +56,26 @@ def start_server(settings: Settings, extra_env: dict[str, str] | None = None) ->
     raise RuntimeError("server did not start in 120 s")
 
 
+def server_log(process: subprocess.Popen) -> str:
+    return Path(process.log_path).read_text(errors="replace")[-2000:]  # type: ignore[attr-defined]
+
+
+def stop_server(process: subprocess.Popen) -> None:
+    """Ask for a graceful shutdown; kill if it takes too long, and say so."""
+    process.terminate()
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        pytest.fail(f"server did not stop within 15 s of SIGTERM: {server_log(process)}")
+
+
 @pytest.fixture(scope="module")
 def server(ingested: Settings) -> Iterator[str]:
     process, base = start_server(ingested)
     yield base
-    process.terminate()
-    process.wait(timeout=20)
+    stop_server(process)
 
 
 @pytest.fixture
@@ -138,5 +157,4 @@ def test_a_server_without_data_says_so(tmp_path) -> None:
         response = httpx.get(f"{base}/v1/search", params={"q": "consent"})
         assert response.status_code == 503 and "kb ingest" in response.json()["error"]["message"]
     finally:
-        process.terminate()
-        process.wait(timeout=20)
+        stop_server(process)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import time
+from datetime import date
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
 
 from api.deps import get_service
 from api.presenters import search_result
+from api.routers.clauses import end_of
 from api.schemas import ErrorResponse, SearchResponse
 from kb.search import Filters
 from kb.service import ClauseMap
@@ -42,9 +44,12 @@ def search_clauses(
     kind: Annotated[list[str] | None, Query(description="law, regulation, guideline, principles, internal")] = None,
     binding: Annotated[bool | None, Query(description="only binding (true) or non-binding (false) sources")] = None,
     language: Annotated[list[str] | None, Query(description="en, ja")] = None,
+    as_of: Annotated[date | None, Query(description="search the texts in force on this date (YYYY-MM-DD)")] = None,
 ) -> SearchResponse:
     started = time.perf_counter()
-    filters = Filters(tuple(source or ()), tuple(jurisdiction or ()), tuple(kind or ()), binding, tuple(language or ()))
+    filters = Filters(
+        tuple(source or ()), tuple(jurisdiction or ()), tuple(kind or ()), binding, tuple(language or ()), end_of(as_of)
+    )
     outcome = service.search(q, k, filters, group)
     results = [search_result(outcome.kb, hit) for hit in outcome.hits]
     took = (time.perf_counter() - started) * 1000

@@ -24,6 +24,10 @@ What is emitted (ids ``meti:<base>(sub)``):
 * ``meti:part-3.coc`` (section: the Hiroshima Process Code of Conduct additions in Part 3) and
   its items ``meti:part-3.coc(1)`` … ``(11)`` ("I." … "XI.").
 
+Numbers and labels are the same in both languages ("C-1", "C-1(1)", "D-2) i.", "Adv. XII"),
+except definitions, which are labelled by their term ("Part 1 (AI system)"). anchor is None: the
+official files are PDFs with no per-clause fragments.
+
 Layout facts the parser relies on, and the quirks it handles:
 
 * Text is read with pdfminer.six, glyph by glyph, because pypdf hands the footnote reference
@@ -51,7 +55,9 @@ Layout facts the parser relies on, and the quirks it handles:
 * English lines are rejoined with a space; a line ending in a hyphen after a letter is joined
   without a space and the hyphen is kept (the document is not auto-hyphenated). Japanese lines
   are joined with no space, and spaces next to CJK characters (the gaps pdfminer reads between
-  Latin and kana, "AI システム") are removed.
+  Latin and kana, "AI システム") are removed; a bulleted line is still set off by one space,
+  since list items carry no closing punctuation. Small glyphs on the baseline (the subscripts
+  of "θ0 + θ1x") are kept; raised ones are footnote markers and go.
 * refs: quoted citations of a common guiding principle ('("2) Safety")', 「2）安全性」, also the
   document's slips '"3. Fairness"', '"10 Innovation"') become ``meti:c-N`` when the quoted words
   match that principle's title; '"(2) Providing …"' inside a principle is its sibling item;
@@ -79,6 +85,7 @@ HEADING_SIZE_STEP = 1.2  # pt above the body size from which a glyph is heading 
 PART_SIZE_STEP = 4.0  # pt above the body size for "Part N" headings
 SECTION_SIZE_STEP = 2.5  # pt above the body size for "A." … "E." section headings
 SAME_LINE_TOLERANCE = 2.5  # pt of baseline drift still counted as one line
+SUBSCRIPT_TOLERANCE = 0.5  # pt a small glyph may sit above the baseline and still be kept
 FOOTER_ZONE = 60.0  # pt from the page bottom where only page numbers live
 
 # Left-edge bands (pt from the page's left edge) that tell which level a paragraph belongs to.
@@ -89,6 +96,8 @@ TITLE_CONTINUATION_LINES = 2  # an item heading wraps onto at most this many lin
 
 BULLETS = re.compile("[\ue000-\uf8ff\u2022]")
 CJK = "\u2460-\u24ff\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
+SPACE_BEFORE_COMMA = re.compile(r"\s+(?=[,;](?:\s|$))")  # left by a dropped footnote marker
+CJK_CHAR = re.compile(f"[{CJK}]")
 SPACE_NEXT_TO_CJK = re.compile(rf"(?<=[{CJK}])\s+|\s+(?=[{CJK}])")
 
 ROMAN = ("I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII")
@@ -106,6 +115,7 @@ PRINCIPLE_CITE = re.compile(
 PAGE_NUMBER = re.compile(r"^\d{1,3}$")
 ACTOR_PARTS = {"D": 3, "P": 4, "U": 5}
 CIRCLED = "①②③④⑤⑥⑦⑧⑨⑩"
+_FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")  # 「第２部」
 
 
 @dataclass(frozen=True)
@@ -164,7 +174,11 @@ def _bulleted(line: PdfLine) -> bool:
 
 
 def join_english(lines: list[str]) -> str:
-    """Rejoin wrapped English lines: a space between lines, none after a compound's hyphen."""
+    """Rejoin wrapped English lines: a space between lines, none after a compound's hyphen.
+
+    A space before a comma is removed: it is what is left of a dropped footnote marker
+    ("in some ways 3 , AI business users").
+    """
     out = ""
     for raw in lines:
         line = _clean(raw)
@@ -174,13 +188,31 @@ def join_english(lines: list[str]) -> str:
             out += line
         else:
             out = f"{out} {line}" if out else line
-    return out
+    return SPACE_BEFORE_COMMA.sub("", out)
 
 
 def join_japanese(lines: list[str]) -> str:
-    """Rejoin wrapped Japanese lines with no space between CJK characters."""
-    text = " ".join(_clean(line) for line in lines if _clean(line))
-    return SPACE_NEXT_TO_CJK.sub("", text)
+    """Rejoin wrapped Japanese lines with no space between CJK characters.
+
+    A bulleted line starts after a space: list items carry no closing punctuation, and a space
+    is all that keeps "…期待されていること" apart from the next item "法律の整備…".
+    """
+    out = ""
+    for raw in lines:
+        line = SPACE_NEXT_TO_CJK.sub("", _clean(raw))
+        if not line:
+            continue
+        if not out:
+            out = line
+        elif BULLETS.match(raw.lstrip()) or not (_is_cjk(out[-1]) or _is_cjk(line[0])):
+            out = f"{out} {line}"
+        else:
+            out += line
+    return out
+
+
+def _is_cjk(char: str) -> bool:
+    return bool(CJK_CHAR.match(char))
 
 
 def _circled_number(mark: str) -> int:
@@ -228,7 +260,9 @@ def _load_pages(data: bytes) -> list[list[LTTextLine]]:
     if not isinstance(data, bytes | bytearray) or not data.startswith(b"%PDF-"):
         raise ParseError("not a PDF file: the data does not start with '%PDF-'")
     try:
-        pages = [list(_text_lines(page)) for page in extract_pages(io.BytesIO(data), laparams=LAParams())]
+        pages = [
+            list(_text_lines(page)) for page in extract_pages(io.BytesIO(data), laparams=LAParams())
+        ]
     except Exception as exc:  # pdfminer raises many unrelated types on damaged files
         raise ParseError(f"unreadable or truncated PDF: {type(exc).__name__}: {exc}") from exc
     if not pages:
@@ -256,23 +290,34 @@ def _keeps(size: float, body: float) -> bool:
 
 
 def _line_pieces(line: LTTextLine, page: int, body: float) -> PdfLine | None:
-    """The kept glyphs of one pdfminer line, or None when nothing of it is kept."""
+    """The kept glyphs of one pdfminer line, or None when nothing of it is kept.
+
+    A small glyph is kept only when it sits on the baseline of the body glyph before it: a
+    subscript ("θ0"). Raised small glyphs are footnote markers ("biases11."), and lines with
+    no body glyph before them are footnotes, table cells or figure labels.
+    """
     text: list[str] = []
     sizes: list[float] = []
     x: float | None = None
+    previous_baseline: float | None = None
     for glyph in line:
-        if isinstance(glyph, LTChar):
-            if not _keeps(glyph.size, body):
-                continue
-            if x is None and glyph.get_text().strip():
-                x = glyph.x0
-            if glyph.get_text().strip():
-                sizes.append(glyph.size)
-            text.append(glyph.get_text())
-        elif isinstance(glyph, LTAnno):
+        if isinstance(glyph, LTAnno):
             text.append(" ")
+            continue
+        if not isinstance(glyph, LTChar):
+            continue
+        char = glyph.get_text()
+        if _keeps(glyph.size, body):
+            if char.strip():
+                sizes.append(glyph.size)
+                previous_baseline = glyph.y0
+        elif previous_baseline is None or glyph.y0 > previous_baseline + SUBSCRIPT_TOLERANCE:
+            continue
+        if x is None and char.strip():
+            x = glyph.x0
+        text.append(char)
     joined = "".join(text).strip()
-    if not joined or x is None:
+    if not joined or x is None or not sizes:
         return None
     return PdfLine(page=page, x=x, y=line.y0, size=max(sizes), text=joined)
 
@@ -366,8 +411,16 @@ class _Builder:
 
     # openers -----------------------------------------------------------------------------
 
-    def _open_container(self, cid: str, kind: str, number: str, label: str, title: str,
-                        parent: str | None, size: float) -> None:
+    def _open_container(
+        self,
+        cid: str,
+        kind: str,
+        number: str,
+        label: str,
+        title: str,
+        parent: str | None,
+        size: float,
+    ) -> None:
         self.container = self._open(
             _Draft(cid, kind, number, label, parent, cid, title=title, title_size=size)
         )
@@ -378,19 +431,35 @@ class _Builder:
         self.part = number
         self.section = ""
         self.in_definitions = False
-        self._open_container(f"meti:part-{number}", "part", str(number), f"Part {number}", title,
-                             None, size)
+        self._open_container(
+            f"meti:part-{number}", "part", str(number), f"Part {number}", title, None, size
+        )
 
     def _open_section(self, letter: str, title: str, size: float) -> None:
         self.section = letter.lower()
-        self._open_container(f"meti:part-2.{self.section}", "section", letter,
-                             f"Part 2 {letter}.", title, "meti:part-2", size)
+        self._open_container(
+            f"meti:part-2.{self.section}",
+            "section",
+            letter,
+            f"Part 2 {letter}.",
+            title,
+            "meti:part-2",
+            size,
+        )
 
     def _open_principle(self, number: int, title: str, size: float) -> None:
         cid = f"meti:c-{number}"
         self.principle = self._open(
-            _Draft(cid, "principle", f"{number})", f"C-{number}", "meti:part-2.c", cid,
-                   title=title, title_size=size)
+            _Draft(
+                cid,
+                "principle",
+                f"{number})",
+                f"C-{number}",
+                "meti:part-2.c",
+                cid,
+                title=title,
+                title_size=size,
+            )
         )
         self.item = None
 
@@ -400,31 +469,56 @@ class _Builder:
             raise ParseError(f"item ({number}) appears before any common guiding principle")
         cid = f"{parent.id}({number})"
         self.item = self._open(
-            _Draft(cid, "item", f"({number})", f"{parent.label}({number})", parent.id,
-                   parent.id, title=title, title_lines_left=TITLE_CONTINUATION_LINES)
+            _Draft(
+                cid,
+                "item",
+                f"({number})",
+                f"{parent.label}({number})",
+                parent.id,
+                parent.id,
+                title=title,
+                title_lines_left=TITLE_CONTINUATION_LINES,
+            )
         )
 
     def _open_philosophy(self, number: int, title: str, size: float) -> None:
         cid = f"meti:part-2.a({number})"
         self.item = self._open(
-            _Draft(cid, "item", f"({number})", f"Part 2 A.({number})", "meti:part-2.a",
-                   "meti:part-2.a", title=title, title_size=size)
+            _Draft(
+                cid,
+                "item",
+                f"({number})",
+                f"Part 2 A.({number})",
+                "meti:part-2.a",
+                "meti:part-2.a",
+                title=title,
+                title_size=size,
+            )
         )
 
     def _open_definition(self, term: str, size: float) -> None:
         self.definitions += 1
         cid = f"meti:def-{self.definitions}"
         self.item = self._open(
-            _Draft(cid, "definition", "", f"Part 1 ({term})", "meti:part-1", cid, title=term,
-                   title_size=size if size >= self.body + HEADING_SIZE_STEP else 0.0)
+            _Draft(
+                cid,
+                "definition",
+                "",
+                f"Part 1 ({term})",
+                "meti:part-1",
+                cid,
+                title=term,
+                title_size=size if size >= self.body + HEADING_SIZE_STEP else 0.0,
+            )
         )
 
     def _open_adv(self, roman: str, text: str) -> None:
         number = ROMAN.index(roman) + 1
         cid = f"meti:adv-{number}"
         self.principle = self._open(
-            _Draft(cid, "principle", f"{roman})", f"Adv. {roman}", "meti:part-2.d", cid,
-                   lines=[text])
+            _Draft(
+                cid, "principle", f"{roman})", f"Adv. {roman}", "meti:part-2.d", cid, lines=[text]
+            )
         )
         self.next_adv = number
 
@@ -432,8 +526,15 @@ class _Builder:
         number = ROMAN.index(roman) + 1
         cid = f"meti:part-3.coc({number})"
         self.item = self._open(
-            _Draft(cid, "item", f"{roman}.", f"Part 3 CoC {roman}.", "meti:part-3.coc",
-                   "meti:part-3.coc", lines=[text])
+            _Draft(
+                cid,
+                "item",
+                f"{roman}.",
+                f"Part 3 CoC {roman}.",
+                "meti:part-3.coc",
+                "meti:part-3.coc",
+                lines=[text],
+            )
         )
         self.next_coc = number
 
@@ -444,8 +545,14 @@ class _Builder:
         group = self.drafts.get(group_id)
         if group is None:
             group = self._open(
-                _Draft(group_id, "principle", f"{actor}-{principle})", f"{actor}-{principle}",
-                       f"meti:part-{self.part}", group_id)
+                _Draft(
+                    group_id,
+                    "principle",
+                    f"{actor}-{principle})",
+                    f"{actor}-{principle}",
+                    f"meti:part-{self.part}",
+                    group_id,
+                )
             )
         self.principle = group
         cid = f"{group_id}({roman})"
@@ -454,8 +561,16 @@ class _Builder:
             self.item = existing
             return
         self.item = self._open(
-            _Draft(cid, "item", f"{roman}.", f"{actor}-{principle}) {roman}.", group_id,
-                   group_id, title=title, title_lines_left=TITLE_CONTINUATION_LINES)
+            _Draft(
+                cid,
+                "item",
+                f"{roman}.",
+                f"{actor}-{principle}) {roman}.",
+                group_id,
+                group_id,
+                title=title,
+                title_lines_left=TITLE_CONTINUATION_LINES,
+            )
         )
 
     # dispatch ----------------------------------------------------------------------------
@@ -488,8 +603,7 @@ class _Builder:
         if line.size >= self.body + SECTION_SIZE_STEP and self.dialect.preface.match(content):
             self.started = True
             self.part = 0
-            self._open_container("meti:preface", "preamble", "", "Preface", content, None,
-                                 0.0)
+            self._open_container("meti:preface", "preamble", "", "Preface", content, None, 0.0)
             return True
         part = self.dialect.part.match(content)
         if part and line.size >= self.body + PART_SIZE_STEP and self.started:
@@ -512,7 +626,7 @@ class _Builder:
             self.in_definitions = True
             return
         if self.in_definitions and _bulleted(line) and line.x < SECTION_INDENT_MAX:
-            self._open_definition(content, line.size)
+            self._open_definition(self.dialect.join([content]), line.size)
             return
         self._append(self.item or self.container, line)
 
@@ -544,7 +658,11 @@ class _Builder:
             self._open_principle(int(principle[1]), principle[2], line.size)
             return
         item = self.dialect.item.match(content)
-        if item and self.principle is not None and SECTION_INDENT_MAX <= line.x < PRINCIPLE_INDENT_MAX:
+        if (
+            item
+            and self.principle is not None
+            and SECTION_INDENT_MAX <= line.x < PRINCIPLE_INDENT_MAX
+        ):
             self._open_common_item(self.dialect.item_number(item[1]), item[2])
             return
         if self._continues_title(self.item, line, content):
@@ -563,8 +681,9 @@ class _Builder:
     def _feed_actor_part(self, line: PdfLine, content: str) -> None:
         if self.part == 3 and self._heading_size(line) and self.dialect.coc_heading.match(content):
             self.section = "coc"
-            self._open_container("meti:part-3.coc", "section", "", "Part 3 CoC", content,
-                                 "meti:part-3", line.size)
+            self._open_container(
+                "meti:part-3.coc", "section", "", "Part 3 CoC", content, "meti:part-3", line.size
+            )
             return
         if self.section == "coc":
             coc = COC_HEADING.match(content)
@@ -590,9 +709,6 @@ class _Builder:
             self._append(self.container, line)
         else:
             self._append(self.item, line)
-
-
-_FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 
 
 # --- validation, refs and records -----------------------------------------------------------
@@ -675,7 +791,9 @@ def _records(drafts: dict[str, _Draft], dialect: _Dialect) -> list[ClauseRecord]
     return records
 
 
-def structure_lines(lines: Iterable[PdfLine], body_size: float, language: str) -> list[ClauseRecord]:
+def structure_lines(
+    lines: Iterable[PdfLine], body_size: float, language: str
+) -> list[ClauseRecord]:
     """Build the clause records from extracted lines (the layout-independent half of the parser)."""
     dialect = ENGLISH if language == "en" else JAPANESE if language == "ja" else None
     if dialect is None:
