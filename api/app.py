@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
-from api.routers import changes, clauses, health, search, sources
+from api.routers import changes, clauses, health, mapping, search, sources
 from kb.service import ClauseMap
 from kb.settings import Settings
 from kb.store import NotIngested
@@ -37,6 +37,6 @@ def create_app(settings: Settings | None = None, service: ClauseMap | None = Non
     )
     app.state.service = service
     install_error_handlers(app)
-    for module in (search, clauses, sources, changes, health):
+    for module in (search, mapping, clauses, sources, changes, health):
         app.include_router(module.router)
     return app

@@ -12,7 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from kb.ids import InvalidClauseId
 from kb.index import IndexCorrupt
 from kb.search import InvalidQuery
-from kb.service import UnknownClause, UnknownSource
+from kb.service import UnknownClause, UnknownMapping, UnknownSource
 from kb.store import NotIngested
 
 log = logging.getLogger(__name__)
@@ -34,6 +34,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(UnknownClause)
     async def unknown_clause(_: Request, exc: UnknownClause) -> JSONResponse:
         return error_response(404, "unknown_clause", str(exc))
+
+    @app.exception_handler(UnknownMapping)
+    async def unknown_mapping(_: Request, exc: UnknownMapping) -> JSONResponse:
+        return error_response(404, "unknown_mapping", str(exc))
 
     @app.exception_handler(UnknownSource)
     async def unknown_source(_: Request, exc: UnknownSource) -> JSONResponse:

@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 from api.schemas import (
+    CheckOut,
     ClauseChange,
     ClauseOut,
     ClauseRef,
     ClauseVersionOut,
+    MapIn,
+    MapOut,
+    MappedClause,
     SearchResult,
     SourceChanges,
+    SourceGroup,
     SourceOut,
+    ThemeOut,
     TranslationOut,
 )
 from kb.diff import word_diff
 from kb.knowledge import CatalogEntry, KnowledgeBase
+from kb.mapping import CheckMatch, Mapping, Supporting, ThemeMatch
 from kb.models import ClauseVersion, Source, SourceVersion
 from kb.search import Hit
 
@@ -41,6 +48,8 @@ def search_result(kb: KnowledgeBase, hit: Hit) -> SearchResult:
         kind=hit.clause.kind,
         language=hit.clause.language,
         matched=hit.matched[1:],
+        highlights=hit.highlights,
+        recitals=[clause_ref(kb, r) for r in hit.recitals],
     )
 
 
@@ -102,3 +111,60 @@ def clause_history(versions: list[ClauseVersion]) -> list[ClauseVersionOut]:
             )
         )
     return out
+
+
+def mapped_clause(kb: KnowledgeBase, item: Supporting) -> MappedClause:
+    source = kb.sources[item.clause.source_id]
+    return MappedClause(
+        id=item.clause.id,
+        citation=kb.citation(item.clause),
+        title=item.clause.title,
+        source=source.id,
+        binding=source.binding,
+        url=item.clause.url,
+        reason=item.reason,
+        why=item.why,
+        highlights=item.highlights,
+    )
+
+
+def theme_out(kb: KnowledgeBase, match: ThemeMatch) -> ThemeOut:
+    groups: dict[str, list[MappedClause]] = {}
+    for item in match.clauses:
+        groups.setdefault(item.clause.source_id, []).append(mapped_clause(kb, item))
+    return ThemeOut(
+        id=match.theme.id,
+        title=match.theme.title,
+        score=match.score,
+        principles=[mapped_clause(kb, p) for p in match.principles],
+        clauses_by_source=[
+            SourceGroup(source=s, short_name=kb.sources[s].short_name, binding=kb.sources[s].binding, clauses=c)
+            for s, c in groups.items()
+        ],
+    )
+
+
+def check_out(kb: KnowledgeBase, check: CheckMatch) -> CheckOut:
+    return CheckOut(
+        id=check.clause.id,
+        citation=kb.citation(check.clause),
+        question=check.clause.title,
+        statement=check.clause.text,
+        phases=check.phases,
+        data_categories=check.data_categories,
+        principles=check.principles,
+        reason=check.reason,
+    )
+
+
+def map_out(kb: KnowledgeBase, mapping: Mapping, request: MapIn, mapping_id: str, created_at) -> MapOut:
+    return MapOut(
+        id=mapping_id,
+        created_at=created_at,
+        kb_version=kb.version,
+        request=request,
+        triggers=mapping.triggers,
+        themes=[theme_out(kb, t) for t in mapping.themes],
+        direct=[mapped_clause(kb, d) for d in mapping.direct],
+        checklist=[check_out(kb, c) for c in mapping.checklist],
+    )

@@ -4,6 +4,7 @@ tables may change with the storage, the API contract may not."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -37,6 +38,8 @@ class SearchResult(BaseModel):
     kind: str = Field(examples=["paragraph"])
     language: str = "en"
     matched: list[str] = Field(default_factory=list, description="other clauses of the unit that matched")
+    highlights: list[str] = Field(default_factory=list, description="the sentences that share the query's terms")
+    recitals: list[ClauseRef] = Field(default_factory=list, description="recitals that explain the article")
 
 
 class SearchResponse(BaseModel):
@@ -127,3 +130,81 @@ class ClauseVersionOut(BaseModel):
     title: str | None = None
     text: str
     diff_from_previous: list[tuple[str, str]] | None = None
+
+
+class MapIn(BaseModel):
+    """A use case to map. Every field but the description is optional."""
+
+    model_config = {"extra": "forbid"}
+
+    description: str = Field(
+        min_length=1,
+        max_length=4000,
+        description="the use case in a few sentences",
+        examples=["Face recognition at the entrance of our office building to let employees in without a badge."],
+    )
+    jurisdictions: list[Literal["EU", "US-CA", "JP", "OECD", "internal"]] = Field(
+        default_factory=list, description="only sources of these jurisdictions (internal guidelines always apply)"
+    )
+    phase: Literal["planning", "design", "operation"] | None = Field(
+        default=None, description="lifecycle phase: planning/proposal, design/development, operation/maintenance"
+    )
+    data_categories: list[str] = Field(
+        default_factory=list,
+        max_length=20,
+        description="biometric, health, children, location, surveillance, employment, credit, automated-decisions",
+    )
+    k: int = Field(default=5, ge=1, le=20, description="how many themes")
+    as_of: date | None = Field(default=None, description="map against the texts in force on this date")
+
+
+class MappedClause(BaseModel):
+    id: str
+    citation: str
+    title: str | None = None
+    source: str
+    binding: bool
+    url: str
+    reason: str = Field(
+        description="semantic match, crosswalk, data category, defined term or cross-reference",
+        examples=["data category"],
+    )
+    why: str | None = Field(default=None, description="the one-line rationale of the link, where there is one")
+    highlights: list[str] = Field(default_factory=list, description="the sentences that share the use case's terms")
+
+
+class SourceGroup(BaseModel):
+    source: str
+    short_name: str
+    binding: bool
+    clauses: list[MappedClause]
+
+
+class ThemeOut(BaseModel):
+    id: str = Field(examples=["privacy"])
+    title: str = Field(examples=["Privacy and data protection"])
+    score: float = Field(description="relative to the best theme (1.0)")
+    principles: list[MappedClause] = Field(description="each framework's principle for this theme")
+    clauses_by_source: list[SourceGroup] = Field(description="supporting clauses, binding law first")
+
+
+class CheckOut(BaseModel):
+    id: str
+    citation: str
+    question: str | None = None
+    statement: str
+    phases: list[str]
+    data_categories: list[str]
+    principles: list[str]
+    reason: str
+
+
+class MapOut(BaseModel):
+    id: str = Field(description="fetch this mapping again at /v1/map/{id}, export at /v1/map/{id}.md or .csv")
+    created_at: datetime
+    kb_version: str
+    request: MapIn
+    triggers: list[str] = Field(description="the data categories and domains that fired")
+    themes: list[ThemeOut]
+    direct: list[MappedClause] = Field(description="clauses the use case triggers directly, binding law first")
+    checklist: list[CheckOut] = Field(description="the company's risk-check items that apply for the phase")

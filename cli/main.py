@@ -9,7 +9,7 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from api.schemas import ClauseChange
+from api.schemas import ClauseChange, MapOut
 from kb.settings import Settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__, pretty_exceptions_enable=False)
@@ -112,6 +112,73 @@ def show(
     typer.secho(out.url, fg=typer.colors.BLUE)
 
 
+@app.command(name="map")
+def map_command(
+    description: Annotated[str, typer.Argument(help="the use case, in a few sentences")],
+    jurisdiction: Annotated[list[str] | None, typer.Option("--jurisdiction", "-j", help="EU, US-CA, JP, OECD")] = None,
+    phase: Annotated[str | None, typer.Option(help="planning, design or operation")] = None,
+    data: Annotated[list[str] | None, typer.Option("--data", "-d", help="data category, e.g. biometric")] = None,
+    k: Annotated[int, typer.Option("-k", help="how many themes")] = 5,
+    output: Annotated[str, typer.Option("--format", "-f", help="text, json, md or csv")] = "text",
+) -> None:
+    """Map a use case to the themes, principles, clauses and risk checks that apply."""
+    from datetime import UTC, datetime
+
+    from pydantic import ValidationError
+
+    from api.export import mapping_csv, mapping_markdown
+    from api.presenters import map_out
+    from api.schemas import MapIn
+    from kb.mapping import MapRequest
+    from kb.search import InvalidQuery
+    from kb.service import ClauseMap
+    from kb.store import NotIngested
+
+    if output not in ("text", "json", "md", "csv"):
+        fail(f"--format must be text, json, md or csv, not {output!r}")
+    try:
+        body = MapIn(
+            description=description, jurisdictions=jurisdiction or [], phase=phase, data_categories=data or [], k=k
+        )
+        service = ClauseMap(Settings())
+        kb, mapping = service.map(
+            MapRequest(body.description, tuple(body.jurisdictions), body.phase, tuple(body.data_categories), body.k)
+        )
+    except ValidationError as exc:
+        fail("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
+    except (InvalidQuery, NotIngested) as exc:
+        fail(str(exc))
+    draft = map_out(kb, mapping, body, "0" * 32, datetime.now(UTC))
+    stored = service.save_mapping(kb.version, body.model_dump(mode="json"), draft.model_dump(mode="json"))
+    result = draft.model_copy(update={"id": stored.id, "created_at": stored.created_at})
+    if output == "json":
+        typer.echo(result.model_dump_json(indent=2))
+    elif output == "md":
+        typer.echo(mapping_markdown(result))
+    elif output == "csv":
+        typer.echo(mapping_csv(result), nl=False)
+    else:
+        _print_mapping(result)
+
+
+def _print_mapping(result: MapOut) -> None:
+    typer.secho(f"mapping {result.id} (knowledge base {result.kb_version})", bold=True)
+    if result.triggers:
+        typer.echo(f"triggers: {', '.join(result.triggers)}")
+    for theme in result.themes:
+        typer.secho(f"\n{theme.title}  ({theme.score:.2f})", bold=True)
+        typer.echo("  principles: " + "; ".join(p.citation for p in theme.principles))
+        for group in theme.clauses_by_source:
+            typer.echo(f"  {group.short_name}: " + "; ".join(c.citation for c in group.clauses))
+    typer.secho("\ndirectly triggered:", bold=True)
+    for clause in result.direct[:15]:
+        typer.echo(f"  {clause.citation:24} {clause.reason:16} {clause.title or ''}")
+    if result.checklist:
+        typer.secho("\nchecklist:", bold=True)
+        for check in result.checklist:
+            typer.echo(f"  [ ] {check.citation}: {check.question or check.statement}")
+
+
 @app.command()
 def changes(
     source: Annotated[str | None, typer.Option("--source", "-s", help="only this source")] = None,
@@ -180,3 +247,12 @@ def serve(
 
 def main() -> None:  # pragma: no cover - console-script entry
     sys.exit(app())
+
+
+from cli.fetch_cmd import fetch  # noqa: E402
+
+app.command(name="fetch")(fetch)
+
+from cli.evaluate import evaluate  # noqa: E402
+
+app.command(name="eval")(evaluate)

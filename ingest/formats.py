@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ingest.parsers import ParseError
 from ingest.parsers.ccpa_pdf import parse_ccpa_pdf
-from ingest.parsers.formex import parse_formex
+from ingest.parsers.formex import parse_formex, parse_formex_package
 from ingest.parsers.guideline_yaml import CheckItem, guideline_checks, parse_guideline_yaml
 from ingest.parsers.hleg_pdf import parse_hleg_pdf
 from ingest.parsers.meti_pdf import parse_meti_pdf_en, parse_meti_pdf_ja
@@ -42,6 +42,7 @@ def _formex(files: list[bytes], source: str) -> list[ClauseRecord]:
 
 PARSERS: dict[str, Parser] = {
     "formex": _formex,
+    "formex-package": lambda files, source: parse_formex_package(files, source=source),
     "ccpa-pdf": _one_file(parse_ccpa_pdf),
     "hleg-pdf": _one_file(parse_hleg_pdf),
     "oecd-markdown": _one_file(parse_oecd_markdown),

@@ -114,3 +114,14 @@ class ClauseVersion(SQLModel, table=True):
     content_hash: str
     valid_from: datetime = Field(default_factory=utcnow)
     valid_to: datetime | None = None
+
+
+class StoredMapping(SQLModel, table=True):
+    """A use-case mapping as answered, kept so it can be fetched and exported later. Lives in the
+    data directory's own database, outside the published versions, so re-ingestion keeps it."""
+
+    id: str = Field(primary_key=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    kb_version: str
+    request: dict = Field(default_factory=dict, sa_column=Column(JSON))
+    response: dict = Field(default_factory=dict, sa_column=Column(JSON))

@@ -14,6 +14,7 @@ from datetime import datetime
 import numpy as np
 
 from kb.embedding import Embedder
+from kb.highlight import best_sentences, query_terms
 from kb.knowledge import CatalogEntry, KnowledgeBase
 from kb.lexical import is_cjk
 
@@ -51,6 +52,7 @@ class Hit:
     snippet: str
     matched: list[str] = field(default_factory=list)
     recitals: list[str] = field(default_factory=list)
+    highlights: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -86,8 +88,13 @@ def search(
     rankings = _run_rankers(kb, embedder, query, depth, allowed, method, group == "article", filters.as_of)
     rows = reciprocal_rank_fusion([rankings.dense, rankings.lexical])
     if group == "clause":
-        return [_hit(kb, row, score, [kb.index.keys[row].clause_id]) for row, score in rows[:k]]
-    return _article_hits(kb, rankings, rows, k)
+        hits = [_hit_for(kb, kb.row_clause(row), score, [kb.index.keys[row].clause_id]) for row, score in rows[:k]]
+    else:
+        hits = _article_hits(kb, rankings, rows, k)
+    terms = query_terms(query)
+    for hit in hits:
+        hit.highlights = best_sentences(terms, hit.clause.text or hit.snippet)
+    return hits
 
 
 def _run_rankers(
@@ -163,10 +170,6 @@ def _units_via_recitals(kb: KnowledgeBase, ranking: list[tuple[int, float]]) -> 
         for unit in kb.units_of_recital.get(kb.index.keys[row].clause_id, ()):
             units.setdefault(unit, None)
     return list(units)
-
-
-def _hit(kb: KnowledgeBase, row: int, score: float, matched: list[str]) -> Hit:
-    return _hit_for(kb, kb.row_clause(row), score, matched)
 
 
 def _hit_for(kb: KnowledgeBase, clause: CatalogEntry, score: float, matched: list[str]) -> Hit:

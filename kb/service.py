@@ -6,17 +6,24 @@ HTTP run the same code.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cached_property
 
-from sqlmodel import col, select
+import numpy as np
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, col, select
 
+from kb.crosswalk import Crosswalk, load_crosswalk
 from kb.embedding import Embedder
 from kb.ids import ClauseId
 from kb.knowledge import CatalogEntry, KnowledgeBase, Library
-from kb.models import SourceVersion
+from kb.mapping import Mapping, MapRequest, map_use_case, theme_vectors
+from kb.models import SourceVersion, StoredMapping
 from kb.search import Filters, Hit, InvalidQuery, search
 from kb.settings import Settings
+from kb.store import open_engine
 
 
 class UnknownClause(LookupError):
@@ -25,6 +32,10 @@ class UnknownClause(LookupError):
 
 class UnknownSource(LookupError):
     """No source with that id in the knowledge base."""
+
+
+class UnknownMapping(LookupError):
+    """No stored mapping with that id."""
 
 
 @dataclass
@@ -77,6 +88,40 @@ class ClauseMap:
         if then is None:
             raise UnknownClause(f"clause {canonical!r} was not in force on {as_of:%Y-%m-%d}")
         return kb, then
+
+    @cached_property
+    def crosswalk(self) -> Crosswalk:
+        return load_crosswalk(self.settings.registry_dir)
+
+    @cached_property
+    def _theme_vectors(self) -> np.ndarray:
+        return theme_vectors(self.embedder, self.crosswalk)
+
+    def map(self, request: MapRequest) -> tuple[KnowledgeBase, Mapping]:
+        """The themes, principles, clauses and checks that apply to a described use case."""
+        kb = self.kb()
+        return kb, map_use_case(kb, self.embedder, self.crosswalk, self._theme_vectors, request)
+
+    @cached_property
+    def _mappings(self) -> Engine:
+        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        url = self.settings.mappings_url or f"sqlite:///{self.settings.data_dir / 'mappings.sqlite'}"
+        return open_engine(url, tables=[StoredMapping])
+
+    def save_mapping(self, kb_version: str, request: dict, response: dict) -> StoredMapping:
+        stored = StoredMapping(id=uuid.uuid4().hex, kb_version=kb_version, request=request, response=response)
+        with Session(self._mappings) as session:
+            session.add(stored)
+            session.commit()
+            session.refresh(stored)
+        return stored
+
+    def stored_mapping(self, mapping_id: str) -> StoredMapping:
+        with Session(self._mappings) as session:
+            stored = session.get(StoredMapping, mapping_id)
+        if stored is None:
+            raise UnknownMapping(f"no stored mapping {mapping_id!r}")
+        return stored
 
     def changes(self, since: datetime | None = None, source: str | None = None) -> list[SourceVersion]:
         """The recorded versions of the sources that changed something, newest first."""

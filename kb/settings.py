@@ -36,6 +36,9 @@ class Settings(BaseSettings):
         default=None, description="SQLAlchemy URL; default: a SQLite file in the data directory"
     )
     query_threads: int = Field(default=1, description="torch threads for encoding a query (serving)")
+    mappings_url: str | None = Field(
+        default=None, description="SQLAlchemy URL of the stored mappings; default: data/mappings.sqlite"
+    )
     max_query_chars: int = Field(default=2000, description="longest query accepted")
     max_k: int = Field(default=100, description="most results one search may ask for")
     host: str = "127.0.0.1"

@@ -122,14 +122,15 @@ def sqlite_url(version: Path) -> str:
     return f"sqlite:///{version / DB_FILE}"
 
 
-def open_engine(url: str) -> Engine:
-    """An engine with the schema created; SQLite gets WAL-free, foreign-key-checked connections."""
+def open_engine(url: str, tables: list[type[SQLModel]] | None = None) -> Engine:
+    """An engine with the schema (or just ``tables``) created; SQLite connections check foreign keys."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
         engine = create_engine(url, pool_pre_ping=True)
-    SQLModel.metadata.create_all(engine)
+    chosen = [t.__table__ for t in tables] if tables else None  # type: ignore[attr-defined]
+    SQLModel.metadata.create_all(engine, tables=chosen)
     return engine
 
 

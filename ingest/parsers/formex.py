@@ -4,17 +4,36 @@ Reads an act (``<ACT>``) or a consolidated act (``<CONS.ACT>``): recitals (``CON
 and sections (``DIVISION``), articles (``ARTICLE``), paragraphs (``PARAG``) and points
 (``LIST/ITEM/NP``, nested to any depth). Footnotes (``NOTE``) are dropped; quotation marks, which
 Formex stores as empty ``QUOT.START``/``QUOT.END`` elements with a Unicode code point, are put back.
-Articles quoted from other acts (inside ``QUOT.S``) are not articles of this act and are skipped.
+Articles quoted from other acts (inside ``QUOT.S``) are not articles of this act and are skipped;
+their text stays in the amending paragraph's text, but references are not read from it.
 
 Ids: ``<src>:art-22``, ``<src>:art-22(1)``, ``<src>:art-22(1)(a)``, ``<src>:recital-71``,
 ``<src>:chapter-3``, ``<src>:chapter-3.section-2``. An article without numbered paragraphs has its
 points directly below it (``gdpr:art-4(1)`` is point (1) of Article 4, as the Regulation cites it).
+A paragraph whose subparagraphs each carry a list numbered from (a) again (AI Act Art. 43(1)) keeps
+the first list's points below the paragraph; a later subparagraph whose point numbers would repeat
+becomes a clause of its own, ``art-43(1)(sub2)`` ("Art. 43(1), second subparagraph"), with its
+points below it: ``art-43(1)(sub2)(a)``.
+
+A *package* (``parse_formex_package``) is an act published with its annexes, one Formex file each
+(``<ANNEX>`` root), as the Publications Office ships the AI Act. The files are given as the main act
+first, then the annexes in legal order (the order of ``DOC.SUB.PUB`` in the ``.doc.fmx.xml``
+manifest, which is not read: the registry lists the files in that order); each annex's title must
+read ANNEX I, ANNEX II, ... in sequence, so a missing or misplaced file is an error. Annex ids:
+``<src>:annex-3`` (kind "annex", anchor ``anx_III``), its numbered points ``<src>:annex-3(1)`` and
+``<src>:annex-3(1)(a)`` (kinds "point", "subpoint"), a titled ``GR.SEQ`` section as a subdivision
+named by its letter or number (``<src>:annex-8(A)``, kind "section", its points
+``<src>:annex-8(A)(1)``), a ``GR.SEQ`` headed by a number ("3. Quality management system") as the
+point it numbers, with the heading as its title, and a dotted point "3.1" below point 3 as
+``<src>:annex-7(3)(1)``. Text that is not numbered (introductions, dash lists) stays with the
+enclosing clause, so an annex without numbered points is one clause with all its text. EUR-Lex
+has anchors for whole annexes only, so every clause of an annex links to ``anx_<roman>``.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 
 from lxml import etree
@@ -29,21 +48,62 @@ _SKIPPED_TAGS = {"NOTE"}
 
 @dataclass
 class _Builder:
-    """Accumulates records in document order while walking the tree."""
+    """Accumulates records in document order while walking the tree.
+
+    Besides the records it keeps what reference extraction needs to know about some of them: the
+    text to read references from where it differs from the clause text (quoted amendments left
+    out), and for clauses of an annex the clause whose points a bare "point 8" names.
+    """
 
     source: str
     records: list[ClauseRecord] = field(default_factory=list)
+    reference_texts: dict[str, str] = field(default_factory=dict)
+    point_scopes: dict[str, str] = field(default_factory=dict)
+    _ids: set[str] = field(default_factory=set)
 
-    def add(self, **fields: object) -> None:
-        self.records.append(ClauseRecord(position=len(self.records), **fields))  # type: ignore[arg-type]
+    def add(self, *, reference_text: str | None = None, point_scope: str | None = None, **fields: object) -> None:
+        record = ClauseRecord(position=len(self.records), **fields)  # type: ignore[arg-type]
+        if record.id in self._ids:
+            raise ParseError(f"clause {record.id} occurs twice: the document's numbering is not what this parser reads")
+        self._ids.add(record.id)
+        self.records.append(record)
+        if reference_text is not None and reference_text != record.text:
+            self.reference_texts[record.id] = reference_text
+        if point_scope is not None:
+            self.point_scopes[record.id] = point_scope
 
 
 def parse_formex(data: bytes, *, source: str = "gdpr") -> list[ClauseRecord]:
     """Parse one Formex act into clause records; raises ParseError on anything that is not one."""
+    builder = _Builder(source)
+    _parse_act(builder, data)
+    return _resolve_references(builder)
+
+
+def parse_formex_package(files: list[bytes], *, source: str) -> list[ClauseRecord]:
+    """Parse an act and its annexes: the main act's bytes first, then each annex file in legal order.
+
+    References are resolved across the whole package, so "Annex III" in an article and "Article 47"
+    in an annex both point at clauses of the same source.
+    """
+    if not files:
+        raise ParseError("a Formex package needs the main act file, then one file per annex; got no files")
+    builder = _Builder(source)
+    first = _parse_xml(files[0])
+    if first.tag == "ANNEX":
+        raise ParseError("the first file of a Formex package must be the main act, got an <ANNEX>")
+    if first.tag == "DOC":
+        raise ParseError("got the package manifest (.doc.fmx.xml); pass the main act, then the annexes in order")
+    _parse_act(builder, files[0])
+    for expected, data in enumerate(files[1:], start=1):
+        _parse_annex(builder, data, expected)
+    return _resolve_references(builder)
+
+
+def _parse_act(builder: _Builder, data: bytes) -> None:
     root = _parse_xml(data)
     if root.tag not in ("ACT", "CONS.ACT"):
         raise ParseError(f"not a Formex act: root element is <{root.tag}>, expected <ACT> or <CONS.ACT>")
-    builder = _Builder(source)
     for consid in _own(root, "CONSID"):
         _add_recital(builder, consid)
     enacting = root.find(".//ENACTING.TERMS")
@@ -52,7 +112,6 @@ def parse_formex(data: bytes, *, source: str = "gdpr") -> list[ClauseRecord]:
     _walk_divisions(builder, enacting, parent=None, path=())
     if not any(r.kind == "article" for r in builder.records):
         raise ParseError("Formex act has no articles")
-    return _resolve_references(builder.records)
 
 
 def _parse_xml(data: bytes) -> etree._Element:
@@ -93,7 +152,7 @@ def _collect_text(element: etree._Element, parts: list[str], skip: frozenset[str
                 _collect_text(child, parts, skip)
             if child.tail:
                 parts.append(child.tail)
-        if element.tag in ("P", "TXT", "NO.P", "ALINEA", "TI", "STI"):
+        if element.tag in ("P", "TXT", "NO.P", "NO.PARAG", "ALINEA", "TI", "STI"):
             parts.append(" ")
 
 
@@ -161,28 +220,28 @@ def _add_division(builder: _Builder, division: etree._Element, parent: str | Non
 
 
 def _add_article(builder: _Builder, article: etree._Element, parent: str | None) -> None:
-    number = str(int(article.get("IDENTIFIER", "0").split(".")[0] or 0))
-    if number == "0":
-        raise ParseError(f"article without IDENTIFIER: {element_text(article)[:80]!r}")
+    identifier = article.get("IDENTIFIER", "").split(".")[0]
+    if not identifier.isdigit() or int(identifier) == 0:
+        raise ParseError(f"article without a numeric IDENTIFIER: {element_text(article)[:80]!r}")
+    number = str(int(identifier))
     aid = f"{builder.source}:art-{number}"
     title_el = article.find("STI.ART")
     title = element_text(title_el) if title_el is not None else None
-    paragraphs = article.findall("PARAG")
-    intro = " ".join(_own_text(a) for a in article.findall("ALINEA"))
+    inline, separate = _split_subparagraphs(article.findall("ALINEA"))
     builder.add(
         id=aid,
         kind="article",
         number=number,
         label=f"Art. {number}",
-        text=intro,
+        text=" ".join(_own_text(a) for a in inline),
+        reference_text=_reference_text(inline),
         parent=parent,
         unit=aid,
         title=title,
         anchor=f"art_{number}",
     )
-    for alinea in article.findall("ALINEA"):
-        _add_points(builder, alinea, aid, aid, label=f"Art. {number}", anchor=f"art_{number}")
-    for parag in paragraphs:
+    _add_subparagraph_points(builder, inline, separate, aid, aid, label=f"Art. {number}", anchor=f"art_{number}")
+    for parag in article.findall("PARAG"):
         _add_paragraph(builder, parag, aid, number)
 
 
@@ -193,20 +252,73 @@ def _add_paragraph(builder: _Builder, parag: etree._Element, article_id: str, ar
         raise ParseError(f"paragraph without a number in {article_id}")
     pid = f"{article_id}({number})"
     anchor = parag.get("IDENTIFIER") or f"art_{article_no}"
-    text = " ".join(_own_text(a) for a in parag.findall("ALINEA"))
+    inline, separate = _split_subparagraphs(parag.findall("ALINEA"))
     label = f"Art. {article_no}({number})"
     builder.add(
         id=pid,
         kind="paragraph",
         number=number,
         label=label,
-        text=text,
+        text=" ".join(_own_text(a) for a in inline),
+        reference_text=_reference_text(inline),
         parent=article_id,
         unit=article_id,
         anchor=anchor,
     )
-    for alinea in parag.findall("ALINEA"):
-        _add_points(builder, alinea, pid, article_id, label=label, anchor=anchor)
+    _add_subparagraph_points(builder, inline, separate, pid, article_id, label=label, anchor=anchor)
+
+
+_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth")
+
+
+def _split_subparagraphs(
+    alineas: list[etree._Element],
+) -> tuple[list[etree._Element], list[tuple[int, etree._Element]]]:
+    """Subparagraphs whose points sit directly below the paragraph, and those that need a clause of
+    their own because their points are numbered (a), (b) ... again, with their 1-based position."""
+    seen: set[str] = set()
+    inline: list[etree._Element] = []
+    separate: list[tuple[int, etree._Element]] = []
+    for position, alinea in enumerate(alineas, start=1):
+        numbers = {_item_number(item) for item in _numbered_items(alinea)}
+        if numbers & seen:
+            separate.append((position, alinea))
+        else:
+            inline.append(alinea)
+            seen |= numbers
+    return inline, separate
+
+
+def _add_subparagraph_points(
+    builder: _Builder,
+    inline: list[etree._Element],
+    separate: list[tuple[int, etree._Element]],
+    parent: str,
+    unit: str,
+    label: str,
+    anchor: str,
+) -> None:
+    for alinea in inline:
+        _add_points(builder, alinea, parent, unit, label=label, anchor=anchor)
+    for position, alinea in separate:
+        ordinal = _ORDINALS[position - 1] if position <= len(_ORDINALS) else f"{position}th"
+        sid = f"{parent}(sub{position})"
+        builder.add(
+            id=sid,
+            kind="paragraph",
+            number=f"{ordinal} subparagraph",
+            label=f"{label}, {ordinal} subparagraph",
+            text=_own_text(alinea),
+            reference_text=_reference_text([alinea]),
+            parent=parent,
+            unit=unit,
+            anchor=anchor,
+        )
+        _add_points(builder, alinea, sid, unit, label=f"{label}, {ordinal} subparagraph, point ", anchor=anchor)
+
+
+def _item_number(item: etree._Element) -> str:
+    return element_text(item.find("NP/NO.P")).strip("()")
 
 
 def _add_points(
@@ -231,6 +343,7 @@ def _add_points(
             number=f"({number})",
             label=f"{label}({number})",
             text=text,
+            reference_text=_own_text(np, skip=frozenset({"NO.P", "QUOT.S"})),
             parent=parent,
             unit=unit,
             anchor=anchor,
@@ -247,6 +360,11 @@ def _numbered_items(container: etree._Element) -> Iterator[etree._Element]:
                 yield item
 
 
+def _reference_text(alineas: Iterable[etree._Element]) -> str:
+    """The clause's own text without text quoted from other acts, whose "paragraph 2" is theirs."""
+    return " ".join(_own_text(a, skip=frozenset({"QUOT.S"})) for a in alineas)
+
+
 def _own_text(element: etree._Element, skip: frozenset[str] = frozenset()) -> str:
     """Text of an element without its numbered sub-items (those become clauses of their own).
 
@@ -256,6 +374,190 @@ def _own_text(element: etree._Element, skip: frozenset[str] = frozenset()) -> st
     for item in list(_numbered_items(clone)):
         item.getparent().remove(item)
     return element_text(clone, skip=skip)
+
+
+# --- annexes ---------------------------------------------------------------------------------
+
+_ANNEX_HEADING = re.compile(r"ANNEX\s+([IVXLC]+)")
+_SECTION_HEADING = re.compile(r"Section\s+([A-Z]|\d+)\b\s*[.:—–-]?\s*(.*)")
+_POINT_SEGMENT = re.compile(r"[A-Za-z0-9]+")
+
+
+@dataclass(frozen=True)
+class _Place:
+    """The annex clause new points go below: its id and label, its dotted point number ("3" for
+    point 3, "" for an annex or section), how deep it is below its annex or section, and the label
+    a dotted point "3.1" is cited from ("Annex VII", "Annex VIII, Section A")."""
+
+    id: str
+    label: str
+    number: str
+    depth: int
+    stem: str
+    annex: str
+    anchor: str
+
+
+def _parse_annex(builder: _Builder, data: bytes, expected: int) -> None:
+    """One annex file: the annex clause, then its sections and points in document order."""
+    root = _parse_xml(data)
+    if root.tag != "ANNEX":
+        raise ParseError(f"annex file {expected} is not a Formex annex: root element is <{root.tag}>")
+    roman, title = _annex_heading(root, expected)
+    if _arabic(roman) != expected:
+        raise ParseError(
+            f"annex file {expected} is Annex {roman}, expected Annex {_to_roman(expected)}: "
+            "give the annexes in legal order, none missing"
+        )
+    contents = root.find("CONTENTS")
+    if contents is None:
+        raise ParseError(f"Annex {roman} has no <CONTENTS>: the file is truncated or not an annex")
+    aid = f"{builder.source}:annex-{expected}"
+    label = f"Annex {roman}"
+    text = _annex_own_text(contents)
+    if not text and next(_annex_parts(contents), None) is None:
+        raise ParseError(f"Annex {roman} has no text")
+    builder.add(
+        id=aid,
+        kind="annex",
+        number=roman,
+        label=label,
+        text=text,
+        unit=aid,
+        title=title,
+        anchor=f"anx_{roman}",
+        point_scope=aid,
+    )
+    _walk_annex(builder, contents, _Place(aid, label, "", 0, label, aid, f"anx_{roman}"))
+
+
+def _annex_heading(root: etree._Element, expected: int) -> tuple[str, str | None]:
+    """('III', 'High-risk AI systems referred to in Article 6(2)') from the annex's TITLE.
+
+    The title is the STI; where there is none (Annex X) it is the TI's paragraphs after the first.
+    """
+    paragraphs = root.findall("TITLE/TI/P")
+    match = _ANNEX_HEADING.fullmatch(element_text(paragraphs[0])) if paragraphs else None
+    if match is None:
+        raise ParseError(f"annex file {expected} has no 'ANNEX <number>' title")
+    subtitle = root.find("TITLE/STI")
+    rest = paragraphs[1:] if subtitle is None else [subtitle]
+    title = " ".join(element_text(p) for p in rest)
+    return match[1], title or None
+
+
+def _walk_annex(builder: _Builder, element: etree._Element, place: _Place) -> None:
+    for part in _annex_parts(element):
+        if part.tag == "GR.SEQ":
+            kind, number, title = _group_heading(part)  # type: ignore[misc]
+            if kind == "section":
+                _add_annex_section(builder, part, place, number, title)
+            else:
+                _add_annex_point(builder, part, place, number, title)
+        else:
+            np = part if part.tag == "NP" else part.find("NP")
+            _add_annex_point(builder, np, place, element_text(np.find("NO.P")), None)
+
+
+def _add_annex_section(
+    builder: _Builder, group: etree._Element, place: _Place, letter: str, title: str | None
+) -> None:
+    sid = f"{place.id}({letter})"
+    label = f"{place.label}, Section {letter}"
+    builder.add(
+        id=sid,
+        kind="section",
+        number=letter,
+        label=label,
+        text=_annex_own_text(group),
+        parent=place.id,
+        unit=place.annex,
+        title=title,
+        anchor=place.anchor,
+        point_scope=sid,
+    )
+    _walk_annex(builder, group, _Place(sid, label, "", 0, label, place.annex, place.anchor))
+
+
+def _add_annex_point(
+    builder: _Builder, element: etree._Element, place: _Place, raw_number: str, title: str | None
+) -> None:
+    """A numbered point: "1." below an annex or section, "(a)" below a point, "3.1." below point 3."""
+    number = raw_number.strip().strip("()").rstrip(".")
+    *prefix, segment = number.split(".")
+    if prefix and ".".join(prefix) != place.number:
+        raise ParseError(f"{place.label}: point {number} is not inside point {'.'.join(prefix)}")
+    if not _POINT_SEGMENT.fullmatch(segment):
+        raise ParseError(f"{place.label}: cannot read the point number {raw_number!r}")
+    pid = f"{place.id}({segment})"
+    label = f"{place.stem}({number})" if prefix else f"{place.label}({number})"
+    builder.add(
+        id=pid,
+        kind="point" if place.depth == 0 else "subpoint",
+        number=number if number[0].isdigit() else f"({number})",
+        label=label,
+        text=_annex_own_text(element),
+        parent=place.id,
+        unit=place.annex,
+        title=title,
+        anchor=place.anchor,
+        point_scope=builder.point_scopes[place.id],
+    )
+    below = _Place(pid, label, number if number[0].isdigit() else "", place.depth + 1, place.stem, place.annex,
+                   place.anchor)
+    _walk_annex(builder, element, below)
+
+
+def _group_heading(group: etree._Element) -> tuple[str, str, str | None] | None:
+    """How a GR.SEQ is headed: ('section', 'A', title), ('point', '3.', title) or None (untitled)."""
+    heading = group.find("TITLE/TI")
+    if heading is None:
+        return None
+    numbered = heading.find("NP")
+    if numbered is not None and numbered.find("NO.P") is not None:
+        title = element_text(numbered, skip=frozenset({"NO.P"})).rstrip(".")
+        return "point", element_text(numbered.find("NO.P")), title or None
+    match = _SECTION_HEADING.fullmatch(element_text(heading))
+    if match is None:
+        return None
+    subtitle = group.find("TITLE/STI")
+    title = match[2] or (element_text(subtitle) if subtitle is not None else "")
+    return "section", match[1], title or None
+
+
+def _annex_parts(element: etree._Element) -> Iterator[etree._Element]:
+    """The outermost numbered parts inside ``element``, in document order: headed GR.SEQ groups,
+    numbered NP paragraphs and numbered list ITEMs. Not their insides, nor headings or quoted text."""
+    for child in element:
+        if not isinstance(child.tag, str) or child.tag in ("TITLE", "QUOT.S", "NOTE", "NO.P"):
+            continue
+        if _is_annex_part(child):
+            yield child
+        else:
+            yield from _annex_parts(child)
+
+
+def _is_annex_part(element: etree._Element) -> bool:
+    if element.tag == "GR.SEQ":
+        return _group_heading(element) is not None
+    if element.tag == "ITEM":
+        element = element.find("NP")
+        if element is None:
+            return False
+    return element.tag == "NP" and element.find("NO.P") is not None
+
+
+def _annex_own_text(element: etree._Element) -> str:
+    """Words of an annex clause that are not in its numbered parts (those are clauses of their own).
+
+    An untitled GR.SEQ's heading stays in the text: it is not a clause heading of its own.
+    """
+    clone = etree.fromstring(etree.tostring(element, with_tail=False))
+    for part in list(_annex_parts(clone)):
+        part.getparent().remove(part)
+    for own in [c for c in clone if c.tag in ("NO.P", "TITLE")]:
+        clone.remove(own)
+    return element_text(clone)
 
 
 # --- numbers and references -----------------------------------------------------------------
@@ -272,8 +574,12 @@ def _arabic(number: str) -> int:
 
 
 def _roman_of(segment: str) -> str:
-    value = int(segment.split("-")[1])
-    numerals = [(10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")]
+    """'chapter-3' -> 'III' (EUR-Lex anchors number chapters and sections in Roman numerals)."""
+    return _to_roman(int(segment.split("-")[1]))
+
+
+def _to_roman(value: int) -> str:
+    numerals = [(100, "C"), (90, "XC"), (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")]
     out = ""
     for amount, letters in numerals:
         while value >= amount:
@@ -282,17 +588,36 @@ def _roman_of(segment: str) -> str:
     return out
 
 
-def _resolve_references(records: list[ClauseRecord]) -> list[ClauseRecord]:
-    """Attach the cross-references found in each clause's text, kept only where they resolve."""
+_AMENDING = re.compile(r"\b(?:is|are) (?:hereby )?amended as follows:?$")
+
+
+def _resolve_references(builder: _Builder) -> list[ClauseRecord]:
+    """Attach the cross-references found in each clause's text, kept only where they resolve.
+
+    The points of an amending provision ("Regulation (EU) 2018/1139 is amended as follows: (1) in
+    Article 17, ...") name articles of the amended act, not of this one: they get no references.
+    """
+    records = builder.records
     known = {r.id for r in records}
+    by_id = {r.id: r for r in records}
     resolved = []
     for record in records:
-        if not record.text:
+        text = builder.reference_texts.get(record.id, record.text)
+        if not text or _amends_another_act(record, by_id):
             resolved.append(record)
             continue
-        refs = extract_references(record.text, record.id, known)
+        refs = extract_references(text, record.id, known, point_scope=builder.point_scopes.get(record.id))
         resolved.append(_with_refs(record, refs))
     return resolved
+
+
+def _amends_another_act(record: ClauseRecord, by_id: dict[str, ClauseRecord]) -> bool:
+    parent = by_id.get(record.parent) if record.parent else None
+    while parent is not None and parent.kind not in ("chapter", "section"):
+        if _AMENDING.search(parent.text):
+            return True
+        parent = by_id.get(parent.parent) if parent.parent else None
+    return False
 
 
 def _with_refs(record: ClauseRecord, refs: tuple[str, ...]) -> ClauseRecord:

@@ -1,0 +1,97 @@
+"""A stored mapping as Markdown or CSV, for the review record (used by the API and `kb map`)."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from api.schemas import MapOut, MappedClause
+
+
+def mapping_markdown(mapping: MapOut) -> str:
+    request = mapping.request
+    lines = [
+        "# Use-case mapping",
+        "",
+        f"- **Use case:** {request.description}",
+        f"- **Date:** {mapping.created_at:%Y-%m-%d %H:%M} UTC",
+        f"- **Knowledge-base version:** {mapping.kb_version}",
+        f"- **Jurisdictions:** {', '.join(request.jurisdictions) or 'all'}",
+        f"- **Phase:** {request.phase or 'all'}",
+        f"- **Data categories and domains:** {', '.join(mapping.triggers) or 'none'}",
+        f"- **Mapping id:** {mapping.id}",
+        "",
+        "## Themes",
+    ]
+    for theme in mapping.themes:
+        lines += ["", f"### {theme.title} (score {theme.score:.2f})", "", "Principles:", ""]
+        lines += [_bullet(p) for p in theme.principles] or ["- none ingested"]
+        for group in theme.clauses_by_source:
+            kind = "binding" if group.binding else "non-binding"
+            lines += ["", f"{group.short_name} ({kind}):", ""]
+            lines += [_bullet(c) for c in group.clauses]
+    lines += ["", "## Clauses the use case triggers directly", ""]
+    lines += [_bullet(c) for c in mapping.direct] or ["- none"]
+    lines += ["", "## Checklist", ""]
+    for check in mapping.checklist:
+        lines.append(
+            f"- [ ] **{check.citation}** {check.question or ''} — {check.statement} "
+            f"_(phases: {', '.join(check.phases)}; {check.reason})_"
+        )
+    if not mapping.checklist:
+        lines.append("- no internal check items apply")
+    return "\n".join(lines) + "\n"
+
+
+def _bullet(clause: MappedClause) -> str:
+    why = f" — {clause.why}" if clause.why else ""
+    return f"- [{clause.citation}]({clause.url}) {clause.title or ''} _({clause.reason})_{why}"
+
+
+CSV_COLUMNS = ["section", "theme", "clause_id", "citation", "title", "source", "binding", "reason", "why", "url"]
+
+
+def mapping_csv(mapping: MapOut) -> str:
+    """One row per principle, clause and check, so a spreadsheet can filter and sort them."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for theme in mapping.themes:
+        for principle in theme.principles:
+            writer.writerow(_row("principle", theme.id, principle))
+        for group in theme.clauses_by_source:
+            for clause in group.clauses:
+                writer.writerow(_row("clause", theme.id, clause))
+    for clause in mapping.direct:
+        writer.writerow(_row("direct", "", clause))
+    for check in mapping.checklist:
+        writer.writerow(
+            [
+                "check",
+                "",
+                check.id,
+                check.citation,
+                check.question or "",
+                check.id.split(":")[0],
+                False,
+                check.reason,
+                check.statement,
+                "",
+            ]
+        )
+    return out.getvalue()
+
+
+def _row(section: str, theme: str, clause: MappedClause) -> list:
+    return [
+        section,
+        theme,
+        clause.id,
+        clause.citation,
+        clause.title or "",
+        clause.source,
+        clause.binding,
+        clause.reason,
+        clause.why or "",
+        clause.url,
+    ]

@@ -1,0 +1,70 @@
+"""``POST /v1/map``: what applies to a described use case; ``GET /v1/map/{id}`` (.md, .csv) to fetch
+and export a mapping for the review record."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path
+from fastapi.responses import PlainTextResponse
+
+from api.deps import get_service
+from api.export import mapping_csv, mapping_markdown
+from api.presenters import map_out
+from api.schemas import ErrorResponse, MapIn, MapOut
+from kb.mapping import MapRequest
+from kb.service import ClauseMap
+
+router = APIRouter(prefix="/v1", tags=["mapping"])
+MappingId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="the id returned by POST /v1/map")]
+
+
+@router.post(
+    "/map",
+    response_model=MapOut,
+    responses={422: {"model": ErrorResponse}, 503: {"model": ErrorResponse}},
+    summary="Map a use case to the themes, principles, clauses and checks that apply",
+)
+def map_use_case(body: MapIn, service: Annotated[ClauseMap, Depends(get_service)]) -> MapOut:
+    request = MapRequest(
+        description=body.description,
+        jurisdictions=tuple(body.jurisdictions),
+        phase=body.phase,
+        data_categories=tuple(body.data_categories),
+        k=body.k,
+        as_of=datetime.combine(body.as_of, time.max, tzinfo=UTC) if body.as_of else None,
+    )
+    kb, mapping = service.map(request)
+    draft = map_out(kb, mapping, body, "0" * 32, datetime.now(UTC))
+    stored = service.save_mapping(kb.version, body.model_dump(mode="json"), draft.model_dump(mode="json"))
+    return draft.model_copy(update={"id": stored.id, "created_at": stored.created_at})
+
+
+# The .md and .csv routes come first: "/map/{id}" would otherwise capture "…/abc.md" and refuse it.
+
+
+def _stored(service: ClauseMap, mapping_id: str) -> MapOut:
+    stored = service.stored_mapping(mapping_id)
+    return MapOut.model_validate({**stored.response, "id": stored.id, "created_at": stored.created_at})
+
+
+@router.get("/map/{mapping_id}.md", response_class=PlainTextResponse, responses={404: {"model": ErrorResponse}})
+def get_mapping_markdown(
+    mapping_id: MappingId, service: Annotated[ClauseMap, Depends(get_service)]
+) -> PlainTextResponse:
+    return PlainTextResponse(mapping_markdown(_stored(service, mapping_id)), media_type="text/markdown; charset=utf-8")
+
+
+@router.get("/map/{mapping_id}.csv", response_class=PlainTextResponse, responses={404: {"model": ErrorResponse}})
+def get_mapping_csv(mapping_id: MappingId, service: Annotated[ClauseMap, Depends(get_service)]) -> PlainTextResponse:
+    return PlainTextResponse(
+        mapping_csv(_stored(service, mapping_id)),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="mapping-{mapping_id}.csv"'},
+    )
+
+
+@router.get("/map/{mapping_id}", response_model=MapOut, responses={404: {"model": ErrorResponse}})
+def get_mapping(mapping_id: MappingId, service: Annotated[ClauseMap, Depends(get_service)]) -> MapOut:
+    return _stored(service, mapping_id)

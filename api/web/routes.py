@@ -1,0 +1,174 @@
+"""HTML routes of the reviewers' page: search (``/``, ``/search``), a clause (``/clauses/{id}``) and
+the sources (``/sources``).
+
+They call the same service and the same presenters as the JSON API, so the page shows exactly
+what ``/v1/...`` returns. Every state is in the URL; problems (a query too long, an unknown
+clause, nothing ingested yet) become a message on the page with the fitting status, never a 500.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from api.presenters import clause_history, clause_out, clause_ref, search_result, source_out
+from api.web import STATIC_DIR, TEMPLATES_DIR
+from api.web.view import (
+    EXAMPLE_QUERIES,
+    FACET_DEPTH,
+    GROUPS,
+    JURISDICTION_LABELS,
+    KIND_LABELS,
+    LANGUAGE_LABELS,
+    SearchForm,
+    badge,
+    clause_href,
+    count_facets,
+    highlight,
+    subdivisions,
+    web_url,
+)
+from kb.ids import InvalidClauseId
+from kb.index import IndexCorrupt
+from kb.knowledge import KnowledgeBase
+from kb.search import InvalidQuery
+from kb.service import ClauseMap, UnknownClause
+from kb.store import NotIngested
+
+router = APIRouter(include_in_schema=False)
+templates = Jinja2Templates(directory=TEMPLATES_DIR)
+templates.env.globals.update(
+    asset_version=hashlib.sha256(b"".join(p.read_bytes() for p in sorted(STATIC_DIR.iterdir()))).hexdigest()[:10],
+    badge=badge,
+    clause_href=clause_href,
+    web_url=web_url,
+    kind_labels=KIND_LABELS,
+    jurisdiction_labels=JURISDICTION_LABELS,
+    language_labels=LANGUAGE_LABELS,
+)
+templates.env.filters["highlight"] = highlight
+Unavailable = (NotIngested, IndexCorrupt)
+
+
+def _service(request: Request) -> ClauseMap:
+    return request.app.state.service
+
+
+def _page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+    return templates.TemplateResponse(request, template, context, status_code=status)
+
+
+def _unavailable(request: Request, exc: Exception) -> HTMLResponse:
+    return _page(request, "message.html", 503, heading="The knowledge base is not available", message=str(exc))
+
+
+@router.get("/", response_class=HTMLResponse)
+@router.get("/search", response_class=HTMLResponse)
+def search_page(request: Request) -> HTMLResponse:
+    """The search box, the results grouped by article, and the filters with their counts."""
+    service = _service(request)
+    form = SearchForm.from_params(request.query_params, service.settings.max_k)
+    try:
+        kb = service.kb()
+    except Unavailable as exc:
+        return _unavailable(request, exc)
+    context: dict[str, Any] = {"form": form, "groups": GROUPS, "version": kb.version}
+    if form.errors:
+        return _page(request, "search.html", 422, errors=form.errors, **context)
+    if not form.has_query:
+        return _page(request, "search.html", examples=EXAMPLE_QUERIES, stats=_stats(kb), **context)
+    started = time.perf_counter()
+    try:
+        outcome = service.search(form.q, form.k, form.filters(), form.group)
+        facets = count_facets(service, outcome.kb, form)
+    except InvalidQuery as exc:
+        return _page(request, "search.html", 422, errors=[str(exc)], **context)
+    except Unavailable as exc:
+        return _unavailable(request, exc)
+    kb = outcome.kb
+    results = [
+        {
+            "result": search_result(kb, hit),
+            "unit": clause_ref(kb, hit.unit.id),
+            "source": kb.sources[hit.clause.source_id],
+            "matched": [clause_ref(kb, i) for i in hit.matched[1:]],
+            "recitals": [clause_ref(kb, i) for i in hit.recitals],
+        }
+        for hit in outcome.hits
+    ]
+    took_ms = (time.perf_counter() - started) * 1000
+    more = len(results) == form.k and form.k < service.settings.max_k
+    return _page(
+        request,
+        "search.html",
+        results=results,
+        facets=facets,
+        facet_depth=min(FACET_DEPTH, service.settings.max_k),
+        took_ms=took_ms,
+        more_href=f"/search?{form.query_string(k=min(form.k + 10, service.settings.max_k))}" if more else None,
+        **{**context, "version": kb.version},
+    )
+
+
+@router.get("/clauses/{clause_id}", response_class=HTMLResponse)
+def clause_page(request: Request, clause_id: str) -> HTMLResponse:
+    """A clause: where it sits, its words and subdivisions, what it cites and what cites it."""
+    service = _service(request)
+    try:
+        kb, clause = service.clause(clause_id)
+    except InvalidClauseId as exc:
+        return _page(request, "message.html", 422, heading="That is not a clause id", message=str(exc))
+    except UnknownClause as exc:
+        return _page(request, "message.html", 404, heading="No such clause", message=str(exc))
+    except Unavailable as exc:
+        return _unavailable(request, exc)
+    out = clause_out(kb, clause)
+    unit = kb.clauses.get(clause.unit_id, clause)
+    if clause.kind == "recital":
+        related_heading = "Articles this recital explains"
+        related = [clause_ref(kb, i) for i in kb.units_of_recital.get(clause.id, [])]
+    else:
+        related_heading = "Related recitals" if unit is clause else f"Recitals related to {kb.citation(unit)}"
+        related = [clause_ref(kb, i) for i in kb.recitals_of.get(unit.id, [])]
+    return _page(
+        request,
+        "clause.html",
+        clause=out,
+        entry=clause,
+        source=kb.sources[clause.source_id],
+        nodes=subdivisions(kb, clause),
+        labels={c.id: c.label for c in (kb.clauses.get(h.id) for h in out.hierarchy) if c},
+        related_heading=related_heading,
+        related=related,
+        themes=None,  # crosswalk themes: not in the service yet (see the template's "Themes" slot)
+        history=clause_history(kb.history(clause.id)),
+        version=kb.version,
+    )
+
+
+@router.get("/sources", response_class=HTMLResponse)
+def sources_page(request: Request) -> HTMLResponse:
+    """Every source with its kind, jurisdiction, force, version date, clause count and status."""
+    try:
+        kb = _service(request).kb()
+    except Unavailable as exc:
+        return _unavailable(request, exc)
+    sources = sorted(kb.sources.values(), key=lambda s: (not s.binding, s.kind == "internal", s.short_name))
+    return _page(
+        request,
+        "sources.html",
+        sources=[(source_out(s), badge(s)) for s in sources],
+        version=kb.version,
+    )
+
+
+def _stats(kb: KnowledgeBase) -> dict[str, int]:
+    return {
+        "sources": sum(1 for s in kb.sources.values() if s.status == "ingested"),
+        "clauses": sum(1 for c in kb.clauses.values() if not c.repealed),
+    }
