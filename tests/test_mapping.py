@@ -34,11 +34,11 @@ def service(ingested, embedder) -> ClauseMap:
     return ClauseMap(ingested, embedder)
 
 
-def _mapping(service: ClauseMap, description: str, **options):  # noqa: ANN003, ANN202
+def _mapping(service: ClauseMap, description: str, **options):
     return service.map(MapRequest(description, **options))[1]
 
 
-def _all_ids(mapping) -> set[str]:  # noqa: ANN001
+def _all_ids(mapping) -> set[str]:
     ids = {c.clause.id for c in mapping.direct}
     for theme in mapping.themes:
         ids |= {s.clause.unit_id for s in theme.principles + theme.clauses}
