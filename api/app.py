@@ -7,9 +7,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from api.errors import install_error_handlers
 from api.routers import changes, clauses, health, mapping, search, sources
+from api.web import STATIC_DIR
+from api.web import routes as web
 from kb.service import ClauseMap
 from kb.settings import Settings
 from kb.store import NotIngested
@@ -39,4 +42,6 @@ def create_app(settings: Settings | None = None, service: ClauseMap | None = Non
     install_error_handlers(app)
     for module in (search, mapping, clauses, sources, changes, health):
         app.include_router(module.router)
+    app.include_router(web.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

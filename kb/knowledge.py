@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, or_, select
 
 from kb.index import VectorIndex
-from kb.lexical import LexicalIndex
+from kb.lexical import LexicalIndex, QueryExpander, tokenize
 from kb.models import Clause, ClauseVersion, RecitalLink, Reference, Source, Translation
 from kb.settings import Settings
 from kb.store import INDEX_DIR, DataDir, open_engine, sqlite_url
@@ -44,12 +44,16 @@ class CatalogEntry:
     repealed: bool = False
 
 
+SYNONYMS_FILE = "synonyms.yaml"
+
+
 class KnowledgeBase:
     def __init__(self, version: Path, settings: Settings) -> None:
         self.version = version.name
         self.engine: Engine = open_engine(settings.database_url or sqlite_url(version))
         self.index = VectorIndex.load(version / INDEX_DIR, expected_model=settings.model_name)
         self.lexical = LexicalIndex([key.text for key in self.index.keys])
+        self.expander = QueryExpander.from_file(settings.registry_dir / SYNONYMS_FILE)
         with Session(self.engine) as session:
             self.sources: dict[str, Source] = {s.id: s for s in session.exec(select(Source))}
             self.clauses: dict[str, CatalogEntry] = {r.id: _entry(r) for r in session.exec(select(Clause))}
@@ -93,6 +97,10 @@ class KnowledgeBase:
             ],
             dtype=bool,
         )
+
+    def lexical_query(self, query: str) -> list[str]:
+        """The query's search terms with the sources' vocabulary added for its lay words."""
+        return self.expander.expand(tokenize(query))
 
     def citation(self, clause: CatalogEntry) -> str:
         return f"{self.sources[clause.source_id].short_name} {clause.label}"

@@ -10,10 +10,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from pathlib import Path
 
 import bm25s
 import numpy as np
 import Stemmer
+import yaml
 
 _WORD = re.compile(r"[a-z0-9]+(?:[.'][a-z0-9]+)*|[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\u30fc々]+")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\u30fc々]")
@@ -67,14 +69,15 @@ class LexicalIndex:
             self.bm25.index(corpus, show_progress=False)
         self.vocabulary = set(self.bm25.vocab_dict) if corpus else set()
 
-    def scores(self, query: str) -> np.ndarray:
-        """BM25 score of every row for ``query`` (zeros where no term matches)."""
-        terms = [t for t in tokenize(query) if t in self.vocabulary]
+    def scores(self, query: str | list[str]) -> np.ndarray:
+        """BM25 score of every row for ``query`` (text or its tokens; zeros where no term matches)."""
+        tokens = tokenize(query) if isinstance(query, str) else query
+        terms = [t for t in tokens if t in self.vocabulary]
         if not terms or self.size == 0:
             return np.zeros(self.size, dtype=np.float32)
         return np.asarray(self.bm25.get_scores(terms), dtype=np.float32)
 
-    def search(self, query: str, k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
+    def search(self, query: str | list[str], k: int, allowed: np.ndarray | None = None) -> list[tuple[int, float]]:
         scores = self.scores(query)
         if allowed is not None:
             scores = np.where(allowed, scores, 0.0)
@@ -83,3 +86,24 @@ class LexicalIndex:
             return []
         top = positive[np.argsort(-scores[positive], kind="stable")[:k]]
         return [(int(r), float(scores[r])) for r in top]
+
+
+class QueryExpander:
+    """Adds the sources' vocabulary to a lay query (``corpus/synonyms.yaml``), for BM25 only."""
+
+    def __init__(self, synonyms: dict[str, list[str]]) -> None:
+        self._by_stem: dict[str, list[str]] = {}
+        for word, targets in synonyms.items():
+            for stem in tokenize(word):
+                self._by_stem.setdefault(stem, []).extend(t for target in targets for t in tokenize(target))
+
+    @classmethod
+    def from_file(cls, path: Path) -> QueryExpander:
+        if not path.is_file():
+            return cls({})
+        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        return cls({str(k): [str(v) for v in vs] for k, vs in (document.get("synonyms") or {}).items()})
+
+    def expand(self, tokens: list[str]) -> list[str]:
+        extra = [t for token in tokens for t in self._by_stem.get(token, ()) if t not in tokens]
+        return tokens + list(dict.fromkeys(extra))

@@ -108,12 +108,13 @@ def _run_rankers(
     as_of: datetime | None = None,
 ) -> _Rankings:
     dense = kb.index.search(embedder.encode([query])[0], depth, allowed) if method != "lexical" else []
-    lexical = kb.lexical.search(query, depth, allowed) if method != "dense" else []
+    terms = kb.lexical_query(query)
+    lexical = kb.lexical.search(terms, depth, allowed) if method != "dense" else []
     unit_lexical: list[tuple[str, float]] = []
     if units and method != "dense" and not as_of:  # article documents hold today's words only
         allowed_units = {kb.row_units[r] for r in np.flatnonzero(allowed)}
         mask = np.array([u in allowed_units for u in kb.unit_ids], dtype=bool)
-        unit_lexical = [(kb.unit_ids[i], s) for i, s in kb.unit_lexical.search(query, depth, mask)]
+        unit_lexical = [(kb.unit_ids[i], s) for i, s in kb.unit_lexical.search(terms, depth, mask)]
     return _Rankings(dense, lexical, unit_lexical)
 
 

@@ -26,16 +26,19 @@ from api.web.view import (
     KIND_LABELS,
     LANGUAGE_LABELS,
     SearchForm,
+    ThemeOfClause,
     badge,
     clause_href,
+    clause_themes,
     count_facets,
     highlight,
     subdivisions,
     web_url,
 )
+from kb.crosswalk import CrosswalkError
 from kb.ids import InvalidClauseId
 from kb.index import IndexCorrupt
-from kb.knowledge import KnowledgeBase
+from kb.knowledge import CatalogEntry, KnowledgeBase
 from kb.search import InvalidQuery
 from kb.service import ClauseMap, UnknownClause
 from kb.store import NotIngested
@@ -97,7 +100,6 @@ def search_page(request: Request) -> HTMLResponse:
             "unit": clause_ref(kb, hit.unit.id),
             "source": kb.sources[hit.clause.source_id],
             "matched": [clause_ref(kb, i) for i in hit.matched[1:]],
-            "recitals": [clause_ref(kb, i) for i in hit.recitals],
         }
         for hit in outcome.hits
     ]
@@ -145,7 +147,7 @@ def clause_page(request: Request, clause_id: str) -> HTMLResponse:
         labels={c.id: c.label for c in (kb.clauses.get(h.id) for h in out.hierarchy) if c},
         related_heading=related_heading,
         related=related,
-        themes=None,  # crosswalk themes: not in the service yet (see the template's "Themes" slot)
+        themes=_themes(service, kb, clause),
         history=clause_history(kb.history(clause.id)),
         version=kb.version,
     )
@@ -172,3 +174,11 @@ def _stats(kb: KnowledgeBase) -> dict[str, int]:
         "sources": sum(1 for s in kb.sources.values() if s.status == "ingested"),
         "clauses": sum(1 for c in kb.clauses.values() if not c.repealed),
     }
+
+
+def _themes(service: ClauseMap, kb: KnowledgeBase, clause: CatalogEntry) -> list[ThemeOfClause] | None:
+    """The crosswalk themes of the clause; None (the page says so) when the crosswalk cannot be read."""
+    try:
+        return clause_themes(service.crosswalk, kb, clause)
+    except CrosswalkError:
+        return None

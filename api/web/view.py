@@ -19,6 +19,9 @@ from urllib.parse import quote, urlencode
 from markupsafe import Markup, escape
 from starlette.datastructures import QueryParams
 
+from api.presenters import clause_ref
+from api.schemas import ClauseRef
+from kb.crosswalk import Crosswalk, Theme
 from kb.knowledge import CatalogEntry, KnowledgeBase
 from kb.lexical import tokenize
 from kb.models import Source
@@ -305,3 +308,33 @@ def subdivisions(kb: KnowledgeBase, clause: CatalogEntry) -> list[Node]:
         return Node(entry, [grow(c) for c in kb.children(entry.id)] if inside else [])
 
     return [grow(child) for child in kb.children(clause.id)]
+
+
+@dataclass
+class ThemeOfClause:
+    """A crosswalk theme this clause (or the article it belongs to) is part of, with the theme's
+    principles and key clauses of the other frameworks, each with the crosswalk's one-line why."""
+
+    theme: Theme
+    why: str
+    via: ClauseRef | None  # the enclosing clause the theme names, when it does not name this one
+    principles: list[tuple[ClauseRef, str]]
+    clauses: list[tuple[ClauseRef, str]]
+
+
+def clause_themes(crosswalk: Crosswalk, kb: KnowledgeBase, clause: CatalogEntry) -> list[ThemeOfClause]:
+    """The themes that name this clause or, failing that, its nearest enclosing clause."""
+    chain = [clause.id] + [a.id for a in reversed(kb.ancestors(clause))]
+    found = []
+    for theme in crosswalk.themes:
+        named = {link.id: link for link in theme.links}
+        match = next((i for i in chain if i in named), None)
+        if match is None:
+            continue
+
+        def others(links: tuple, match: str = match) -> list[tuple[ClauseRef, str]]:
+            return [(clause_ref(kb, link.id), link.why) for link in links if link.id != match and link.id in kb.clauses]
+
+        via = clause_ref(kb, match) if match != clause.id else None
+        found.append(ThemeOfClause(theme, named[match].why, via, others(theme.principles), others(theme.clauses)))
+    return found

@@ -44,9 +44,7 @@ _SUB_PART = re.compile(r"\((\w{1,4})\)")
 _ROMAN_NUMBER = r"[IVXLC]+\b"
 _ANNEX_LIST = rf"{_ROMAN_NUMBER}(?:\s*(?:,|and|or|to)\s*{_ROMAN_NUMBER})*"
 _ANNEX_POINT = r"\d+(?:\.\d+)*(?:\s*\(\w{1,4}\))*"
-_ANNEX_POINT_LIST = (
-    rf"{_ANNEX_POINT}(?:\s*(?:,\s*and\s+points|,|and|or|to)\s*(?:{_ANNEX_POINT}|\(\w{{1,4}}\)))*"
-)
+_ANNEX_POINT_LIST = rf"{_ANNEX_POINT}(?:\s*(?:,\s*and\s+points|,|and|or|to)\s*(?:{_ANNEX_POINT}|\(\w{{1,4}}\)))*"
 _SECTION = r"(?:[A-Z]|\d+)\b"
 _SECTION_LIST = rf"{_SECTION}(?:\s*(?:,|and|or)\s*{_SECTION})*"
 _ANNEXES = re.compile(
@@ -106,7 +104,8 @@ def extract_references(
 
 
 def _annex_references(text: str, source: str, found: list[str], consumed: list[tuple[int, int]]) -> None:
-    """"Annex III", "point 1(a) of Annex III", "Section A, points 1 to 10, of Annex VIII" and the like."""
+    """References to annexes: "Annex III", "point 1(a) of Annex III", "Section A, points 1 to 10, of
+    Annex VIII" and the like."""
     for match in _ANNEXES.finditer(text):
         if _ANNEX_EXTERNAL.match(text, match.end()) or _is_external(text, match.end()):
             continue
@@ -121,7 +120,7 @@ def _annex_references(text: str, source: str, found: list[str], consumed: list[t
 
 
 def _bare_annex_points(text: str, scope: str, found: list[str], consumed: list[tuple[int, int]]) -> None:
-    """"point 8" inside an annex: a point of the same annex (or annex section)."""
+    """A bare "point 8" inside an annex: a point of the same annex (or annex section)."""
     for match in _BARE_ANNEX_POINTS.finditer(text):
         if _inside(match.start(), consumed):
             continue

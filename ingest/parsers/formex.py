@@ -459,9 +459,7 @@ def _walk_annex(builder: _Builder, element: etree._Element, place: _Place) -> No
             _add_annex_point(builder, np, place, element_text(np.find("NO.P")), None)
 
 
-def _add_annex_section(
-    builder: _Builder, group: etree._Element, place: _Place, letter: str, title: str | None
-) -> None:
+def _add_annex_section(builder: _Builder, group: etree._Element, place: _Place, letter: str, title: str | None) -> None:
     sid = f"{place.id}({letter})"
     label = f"{place.label}, Section {letter}"
     builder.add(
@@ -503,8 +501,9 @@ def _add_annex_point(
         anchor=place.anchor,
         point_scope=builder.point_scopes[place.id],
     )
-    below = _Place(pid, label, number if number[0].isdigit() else "", place.depth + 1, place.stem, place.annex,
-                   place.anchor)
+    below = _Place(
+        pid, label, number if number[0].isdigit() else "", place.depth + 1, place.stem, place.annex, place.anchor
+    )
     _walk_annex(builder, element, below)
 
 
