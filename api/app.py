@@ -10,7 +10,8 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api.errors import install_error_handlers
-from api.routers import changes, clauses, health, mapping, search, sources
+from api.routers import admin, changes, clauses, health, mapping, search, sources
+from api.security import install_security
 from api.web import STATIC_DIR
 from api.web import routes as web
 from kb.service import ClauseMap
@@ -40,7 +41,8 @@ def create_app(settings: Settings | None = None, service: ClauseMap | None = Non
     )
     app.state.service = service
     install_error_handlers(app)
-    for module in (search, mapping, clauses, sources, changes, health):
+    install_security(app, settings)
+    for module in (search, mapping, clauses, sources, changes, health, admin):
         app.include_router(module.router)
     app.include_router(web.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

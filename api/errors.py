@@ -9,11 +9,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from api.security import AccessDenied
 from kb.ids import InvalidClauseId
 from kb.index import IndexCorrupt
 from kb.search import InvalidQuery
 from kb.service import UnknownClause, UnknownMapping, UnknownSource
-from kb.store import NotIngested
+from kb.store import IngestRunning, NotIngested
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,14 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(UnknownClause)
     async def unknown_clause(_: Request, exc: UnknownClause) -> JSONResponse:
         return error_response(404, "unknown_clause", str(exc))
+
+    @app.exception_handler(AccessDenied)
+    async def access_denied(_: Request, exc: AccessDenied) -> JSONResponse:
+        return error_response(exc.status, exc.code, str(exc))
+
+    @app.exception_handler(IngestRunning)
+    async def ingest_running(_: Request, exc: IngestRunning) -> JSONResponse:
+        return error_response(409, "ingest_running", str(exc))
 
     @app.exception_handler(UnknownMapping)
     async def unknown_mapping(_: Request, exc: UnknownMapping) -> JSONResponse:

@@ -26,8 +26,21 @@ def ingest(
     history: Annotated[
         bool, typer.Option("--history", help="first ingest each new source's earlier official versions")
     ] = False,
+    fetch_first: Annotated[
+        bool, typer.Option("--fetch", help="first download the sources from their official URLs (kb fetch)")
+    ] = False,
 ) -> None:
     """Parse, validate, embed and index every registered source, then publish the new version."""
+    if fetch_first:
+        from cli.fetch_cmd import fetch as run_fetch
+
+        try:
+            run_fetch(source=source)
+        except typer.Exit as exc:
+            if exc.exit_code not in (0, 2):
+                raise
+            if exc.exit_code == 2:
+                typer.secho("some downloads failed: their local copies are ingested", fg=typer.colors.YELLOW)
     from ingest.pipeline import SourceFailed
     from ingest.pipeline import ingest as run_ingest
     from kb.registry import RegistryError
@@ -44,9 +57,13 @@ def ingest(
         changes = f"+{len(item.added)} ~{len(item.amended)} -{len(item.repealed)}"
         detail = item.message or f"{counts} ({changes})"
         typer.secho(f"{item.source_id:10} {item.status:11} {item.seconds:6.1f}s  {detail}", fg=colour)
-    typer.echo(
-        f"published {report.version}: {report.indexed} texts indexed, {report.embedded} embedded, {report.seconds:.1f}s"
-    )
+    if report.published:
+        typer.echo(
+            f"published {report.version}: {report.indexed} texts indexed, {report.embedded} embedded, "
+            f"{report.seconds:.1f}s"
+        )
+    else:
+        typer.echo(f"nothing changed: {report.version} stays published ({report.seconds:.1f}s)")
     if report.failed:
         raise typer.Exit(2)
 

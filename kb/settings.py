@@ -41,5 +41,11 @@ class Settings(BaseSettings):
     )
     max_query_chars: int = Field(default=2000, description="longest query accepted")
     max_k: int = Field(default=100, description="most results one search may ask for")
+    max_body_bytes: int = Field(default=65536, description="largest request body accepted")
+    admin_token: str | None = Field(
+        default=None, repr=False, description="enables the admin endpoints (ingest) and is required by them"
+    )
+    read_token: str | None = Field(default=None, repr=False, description="if set, reading needs this token too")
+    cors_origins: tuple[str, ...] = Field(default=(), description="origins allowed by CORS; none by default")
     host: str = "127.0.0.1"
     port: int = 8000

@@ -222,8 +222,8 @@ def test_open_a_result_and_follow_a_cross_reference(page) -> None:
     page.goto(f"/search?q={LOAN}")
     page.locator('li.result[data-unit="gdpr:art-22"] h3 a').click()
     page.wait_for_url("**/clauses/gdpr:art-22")
-    crumbs = page.get_by_role("navigation", name="Breadcrumb").inner_text()
-    assert re.search(r"GDPR\s*›\s*Chapter III\s*›\s*Section 4\s*›\s*Art\. 22", crumbs), crumbs
+    crumbs = page.get_by_role("navigation", name="Breadcrumb").locator("li").all_inner_texts()
+    assert crumbs == ["GDPR", "Chapter III", "Section 4", "Art. 22"]
     shot(page, "article-22")
     page.get_by_role("link", name="Art. 22(4)", exact=True).click()
     page.wait_for_url("**/clauses/gdpr:art-22(4)")

@@ -39,10 +39,9 @@ from dataclasses import dataclass, field, replace
 from lxml import etree
 
 from ingest.parsers import ParseError
-from ingest.parsers.eu_references import extract_references
+from ingest.parsers.eu_references import extract_references, roman_to_int
 from kb.records import ClauseRecord
 
-_ROMAN = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
 _SKIPPED_TAGS = {"NOTE"}
 
 
@@ -76,7 +75,7 @@ class _Builder:
 def parse_formex(data: bytes, *, source: str = "gdpr") -> list[ClauseRecord]:
     """Parse one Formex act into clause records; raises ParseError on anything that is not one."""
     builder = _Builder(source)
-    _parse_act(builder, data)
+    _parse_act(builder, _parse_xml(data))
     return _resolve_references(builder)
 
 
@@ -94,14 +93,13 @@ def parse_formex_package(files: list[bytes], *, source: str) -> list[ClauseRecor
         raise ParseError("the first file of a Formex package must be the main act, got an <ANNEX>")
     if first.tag == "DOC":
         raise ParseError("got the package manifest (.doc.fmx.xml); pass the main act, then the annexes in order")
-    _parse_act(builder, files[0])
+    _parse_act(builder, first)
     for expected, data in enumerate(files[1:], start=1):
         _parse_annex(builder, data, expected)
     return _resolve_references(builder)
 
 
-def _parse_act(builder: _Builder, data: bytes) -> None:
-    root = _parse_xml(data)
+def _parse_act(builder: _Builder, root: etree._Element) -> None:
     if root.tag not in ("ACT", "CONS.ACT"):
         raise ParseError(f"not a Formex act: root element is <{root.tag}>, expected <ACT> or <CONS.ACT>")
     for consid in _own(root, "CONSID"):
@@ -563,13 +561,7 @@ def _annex_own_text(element: etree._Element) -> str:
 
 
 def _arabic(number: str) -> int:
-    if number.isdigit():
-        return int(number)
-    total = 0
-    for current, following in zip(number, [*number[1:], ""], strict=True):
-        value = _ROMAN[current]
-        total += -value if following and _ROMAN[following] > value else value
-    return total
+    return int(number) if number.isdigit() else roman_to_int(number)
 
 
 def _roman_of(segment: str) -> str:
