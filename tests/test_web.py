@@ -124,7 +124,8 @@ def test_search_page_shows_what_the_api_returns(http: httpx.Client) -> None:
 @pytest.mark.slow
 def test_facet_counts_count_the_search_without_that_facet(http: httpx.Client) -> None:
     page = http.get("/search", params={"q": LOAN, "source": "gdpr"}).text
-    counts = dict(re.findall(r'name="source" value="([^"]+)"[^>]*>\s*<label[^>]*>[^<]*<span class="count">(\d+)', page))
+    option = r'name="source" value="([^"]+)"[^>]*>\s*<label[^>]*><span>[^<]*</span>\s*<span class="count">(\d+)'
+    counts = dict(re.findall(option, page))
     assert int(counts["gdpr"]) > 0 and sum(int(c) for c in counts.values()) == 50  # the other sources still count
     assert set(re.findall(r'data-clause="([^:]+):', page)) == {"gdpr"}
 
@@ -151,6 +152,9 @@ def test_problems_are_messages_on_the_page(http: httpx.Client, path: str, status
 def test_japanese_text_is_marked_as_japanese(http: httpx.Client) -> None:
     page = http.get("/clauses/nec:p1").text
     assert re.search(r'<div class="clause__text" lang="ja"><p>[^<]*NEC', page)
+    translated = http.get("/clauses/meti:c-3").text  # an English clause with its Japanese text
+    assert '<p class="translation__title" lang="ja">公平性</p>' in translated, "METI C-3's Japanese title"
+    assert re.search(r'<p lang="ja">各主体は', translated), "METI C-3's Japanese text"
 
 
 @pytest.mark.slow

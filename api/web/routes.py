@@ -32,6 +32,8 @@ from api.web.view import (
     clause_themes,
     count_facets,
     highlight,
+    short_citation,
+    subdivision_references,
     subdivisions,
     web_url,
 )
@@ -49,6 +51,7 @@ templates.env.globals.update(
     asset_version=hashlib.sha256(b"".join(p.read_bytes() for p in sorted(STATIC_DIR.iterdir()))).hexdigest()[:10],
     badge=badge,
     clause_href=clause_href,
+    short_citation=short_citation,
     web_url=web_url,
     kind_labels=KIND_LABELS,
     jurisdiction_labels=JURISDICTION_LABELS,
@@ -130,6 +133,8 @@ def clause_page(request: Request, clause_id: str) -> HTMLResponse:
     except Unavailable as exc:
         return _unavailable(request, exc)
     out = clause_out(kb, clause)
+    nodes = subdivisions(kb, clause)
+    inner_cites, inner_cited_by = subdivision_references(kb, [n for n in nodes if n.entry.unit_id == clause.unit_id])
     unit = kb.clauses.get(clause.unit_id, clause)
     if clause.kind == "recital":
         related_heading = "Articles this recital explains"
@@ -143,7 +148,9 @@ def clause_page(request: Request, clause_id: str) -> HTMLResponse:
         clause=out,
         entry=clause,
         source=kb.sources[clause.source_id],
-        nodes=subdivisions(kb, clause),
+        nodes=nodes,
+        inner_cites=inner_cites,
+        inner_cited_by=inner_cited_by,
         labels={c.id: c.label for c in (kb.clauses.get(h.id) for h in out.hierarchy) if c},
         related_heading=related_heading,
         related=related,

@@ -338,3 +338,32 @@ def clause_themes(crosswalk: Crosswalk, kb: KnowledgeBase, clause: CatalogEntry)
         via = clause_ref(kb, match) if match != clause.id else None
         found.append(ThemeOfClause(theme, named[match].why, via, others(theme.principles), others(theme.clauses)))
     return found
+
+
+@dataclass
+class InheritedRef:
+    """A cross-reference made by (or to) one of the clause's subdivisions, e.g. Art. 22(4) -> Art. 9(1)."""
+
+    ref: ClauseRef
+    subdivision: ClauseRef
+
+
+def subdivision_references(kb: KnowledgeBase, nodes: list[Node]) -> tuple[list[InheritedRef], list[InheritedRef]]:
+    """What the subdivisions shown on the page cite, and what cites them: an article's paragraphs
+    carry its cross-references, and a reviewer reading the article wants them all."""
+    cites: list[InheritedRef] = []
+    cited_by: list[InheritedRef] = []
+    stack = list(reversed(nodes))
+    while stack:
+        node = stack.pop()
+        outgoing, incoming = kb.references(node.entry.id)
+        here = clause_ref(kb, node.entry.id)
+        cites += [InheritedRef(clause_ref(kb, i), here) for i in outgoing]
+        cited_by += [InheritedRef(clause_ref(kb, i), here) for i in incoming]
+        stack += reversed(node.children)
+    return cites, cited_by
+
+
+def short_citation(citation: str, short_name: str) -> str:
+    """'GDPR Art. 22(1)' -> 'Art. 22(1)' where the source is already named nearby."""
+    return citation.removeprefix(short_name + " ")
