@@ -229,7 +229,8 @@ def test_open_a_result_and_follow_a_cross_reference(page) -> None:
     crumbs = page.get_by_role("navigation", name="Breadcrumb").locator("li").all_inner_texts()
     assert crumbs == ["GDPR", "Chapter III", "Section 4", "Art. 22"]
     shot(page, "article-22")
-    page.get_by_role("link", name="Art. 22(4)", exact=True).click()
+    text = page.locator("section", has=page.get_by_role("heading", name="Text", exact=True))
+    text.get_by_role("link", name="Art. 22(4)", exact=True).click()
     page.wait_for_url("**/clauses/gdpr:art-22(4)")
     cites = page.locator("section", has=page.get_by_role("heading", name="Cross-references"))
     cites.get_by_role("link", name="GDPR Art. 9(1)").click()
