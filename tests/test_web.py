@@ -57,6 +57,8 @@ def test_highlight_leaves_stop_words_and_unrelated_words_alone() -> None:
 
 def test_highlight_marks_japanese_by_character_bigrams() -> None:
     assert str(highlight("個人のプライバシーを尊重", "プライバシー保護")) == "個人の<mark>プライバシー</mark>を尊重"
+    assert str(highlight("人権ポリシー", "プライバシー")) == "人権ポリシー"  # one shared bigram is not a match
+    assert str(highlight("AIと人権", "人権")) == "AIと<mark>人権</mark>"
 
 
 def test_form_reads_filters_from_the_query_string_and_writes_them_back() -> None:
@@ -267,6 +269,7 @@ def test_keyboard_tab_reaches_the_search_box_and_enter_submits(page) -> None:
     assert page.evaluate("document.activeElement.id") == "q"
     outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
     assert outline != "none"  # the focus is visible
+    shot(page, "keyboard-focus")
     page.keyboard.type("automated decision")
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/search\?q=automated\+decision"))
@@ -301,6 +304,25 @@ def test_japanese_is_rendered_as_japanese(page) -> None:
 def test_a_too_long_query_is_a_message_not_an_error_page(page) -> None:
     response = page.goto("/search?q=" + "x" * 2001)
     assert response.status == 422
-    assert "the limit is 2000" in page.get_by_role("alert").inner_text()
+    assert "The query is 2001 characters long; the limit is 2000" in page.get_by_role("alert").inner_text()
     assert search_box(page).is_visible()
     shot(page, "error-too-long")
+
+
+@e2e
+def test_sources_page_lists_every_source_with_its_status(page, http: httpx.Client) -> None:
+    page.goto("/sources")
+    rows = page.locator("table.sources tbody tr")
+    api = http.get("/v1/sources").json()
+    assert rows.count() == len(api)
+    gdpr = page.locator("tr#source-gdpr")
+    assert gdpr.locator("td[data-label='Legal force']").inner_text() == "Binding law"
+    assert gdpr.locator("td[data-label='Status']").inner_text().startswith("Ingested")
+    gdpr.get_by_role("link", name="Search in GDPR").click()
+    page.wait_for_url(re.compile(r"/search\?source=gdpr$"))
+    search_box(page).fill("consent of a child")
+    search_box(page).press("Enter")
+    page.wait_for_url(re.compile(r"q=consent.*source=gdpr|source=gdpr.*q=consent"))
+    assert {page.locator("li.result").nth(i).get_attribute("data-clause").split(":")[0] for i in range(3)} == {"gdpr"}
+    page.goto("/sources")
+    shot(page, "sources")

@@ -134,7 +134,7 @@ def clause_page(request: Request, clause_id: str) -> HTMLResponse:
         return _unavailable(request, exc)
     out = clause_out(kb, clause)
     nodes = subdivisions(kb, clause)
-    inner_cites, inner_cited_by = subdivision_references(kb, [n for n in nodes if n.entry.unit_id == clause.unit_id])
+    inner_cites, inner_cited_by = subdivision_references(kb, clause, nodes)
     unit = kb.clauses.get(clause.unit_id, clause)
     if clause.kind == "recital":
         related_heading = "Articles this recital explains"

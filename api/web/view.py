@@ -16,16 +16,18 @@ from collections import Counter
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlencode
 
+import numpy as np
 from markupsafe import Markup, escape
 from starlette.datastructures import QueryParams
 
 from api.presenters import clause_ref
 from api.schemas import ClauseRef
 from kb.crosswalk import Crosswalk, Theme
+from kb.embedding import Embedder
 from kb.knowledge import CatalogEntry, KnowledgeBase
 from kb.lexical import tokenize
 from kb.models import Source
-from kb.search import Filters, Hit
+from kb.search import Filters, Hit, search
 from kb.service import ClauseMap
 
 DEFAULT_K = 10
@@ -64,6 +66,7 @@ EXAMPLE_QUERIES = (  # (query, its language)
     ("プライバシー", "ja"),
 )
 _CJK = "\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\u30fc々"
+_CJK_RUN = re.compile(f"[{_CJK}]+")
 _PIECE = re.compile(rf"(?P<cjk>[{_CJK}]+)|(?P<word>[^\W_{_CJK}]+(?:['’.][^\W_{_CJK}]+)*)")
 
 
@@ -185,24 +188,39 @@ def highlight(text: str, query: str) -> Markup:
     terms = set(tokenize(query))
     if not terms:
         return escape(text)
+    # a lone shared bigram ("シー" of "ポリシー" for the query "プライバシー") is noise, not a match,
+    # unless the query's Japanese words are that short themselves
+    shortest_run = 2 if any(len(run) > 2 for run in _CJK_RUN.findall(query)) else 1
     marked = [False] * len(text)
     for match in _PIECE.finditer(text):
+        start, end = match.span()
         if match.group("word"):
             if terms.intersection(tokenize(match.group())):
-                marked[match.start() : match.end()] = [True] * (match.end() - match.start())
-            continue
-        run, start = match.group(), match.start()
-        normal = unicodedata.normalize("NFKC", run)
-        if len(normal) != len(run):  # width-changing normalisation: match the run as a whole
-            if terms.intersection(tokenize(run)):
-                marked[start : match.end()] = [True] * len(run)
-            continue
-        if len(run) == 1 and run in terms:
-            marked[start] = True
-        for i in range(len(run) - 1):
-            if normal[i : i + 2] in terms:
-                marked[start + i] = marked[start + i + 1] = True
+                marked[start:end] = [True] * (end - start)
+        else:
+            _mark_bigram_runs(match.group(), start, terms, shortest_run, marked)
     return _wrap_marked(text, marked)
+
+
+def _mark_bigram_runs(run: str, start: int, terms: set[str], shortest: int, marked: list[bool]) -> None:
+    """Mark the stretches of a Japanese run made of at least ``shortest`` consecutive query bigrams."""
+    normal = unicodedata.normalize("NFKC", run)
+    if len(normal) != len(run):  # width-changing normalisation: match the run as a whole
+        if terms.intersection(tokenize(run)):
+            marked[start : start + len(run)] = [True] * len(run)
+        return
+    if len(run) == 1:
+        marked[start] = run in terms
+        return
+    hits = [normal[i : i + 2] in terms for i in range(len(run) - 1)] + [False]
+    i = 0
+    while i < len(hits):
+        j = i
+        while hits[j]:
+            j += 1
+        if j - i >= shortest:
+            marked[start + i : start + j + 1] = [True] * (j - i + 1)
+        i = j + 1
 
 
 def _wrap_marked(text: str, marked: list[bool]) -> Markup:
@@ -266,19 +284,46 @@ def hit_value(kb: KnowledgeBase, hit: Hit, facet: str) -> str:
     }[facet]
 
 
+class _EncodeOnce:
+    """The service's embedder, encoding the query once for all the facet searches of one page."""
+
+    def __init__(self, embedder: Embedder) -> None:
+        self._embedder = embedder
+        self._vectors: dict[tuple[str, ...], np.ndarray] = {}
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        key = tuple(texts)
+        if key not in self._vectors:
+            self._vectors[key] = self._embedder.encode(texts)
+        return self._vectors[key]
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._embedder, name)
+
+
 def count_facets(service: ClauseMap, kb: KnowledgeBase, form: SearchForm, depth: int = FACET_DEPTH) -> list[Facet]:
     """Each facet's values with counts from the same search without that facet's filter.
 
     Facets whose filter is not set share one search (all filters applied), so a search with no
-    filter costs one extra search, and each set facet one more.
+    filter costs one extra search, and each set facet one more; the query is embedded once.
     """
-    depth = min(depth, service.settings.max_k)
+    settings = service.settings
+    depth = min(depth, settings.max_k)
+    embedder = _EncodeOnce(service.embedder)
     pools: dict[Filters, list[Hit]] = {}
     facets = []
     for name, legend in FACETS.items():
         relaxed = form.filters(without=name)
         if relaxed not in pools:
-            pools[relaxed] = service.search(form.q, depth, relaxed, form.group).hits
+            pools[relaxed] = search(
+                kb,
+                embedder,
+                form.q,
+                depth,
+                relaxed,
+                form.group,
+                settings.max_query_chars,  # type: ignore[arg-type]
+            )
         hits = pools[relaxed]
         counts = Counter(hit_value(kb, hit, name) for hit in hits)
         chosen = form.selected(name)
@@ -348,18 +393,26 @@ class InheritedRef:
     subdivision: ClauseRef
 
 
-def subdivision_references(kb: KnowledgeBase, nodes: list[Node]) -> tuple[list[InheritedRef], list[InheritedRef]]:
-    """What the subdivisions shown on the page cite, and what cites them: an article's paragraphs
-    carry its cross-references, and a reviewer reading the article wants them all."""
+def subdivision_references(
+    kb: KnowledgeBase, clause: CatalogEntry, nodes: list[Node]
+) -> tuple[list[InheritedRef], list[InheritedRef]]:
+    """What the subdivisions shown on the page cite outside the clause's unit, and what outside
+    it cites them: an article's paragraphs carry its cross-references, and a reviewer reading the
+    article wants them all (but not "paragraph 2 cites paragraph 1" of the same article)."""
+
+    def outside(clause_id: str) -> bool:
+        other = kb.clauses.get(clause_id)
+        return other is None or other.unit_id != clause.unit_id
+
     cites: list[InheritedRef] = []
     cited_by: list[InheritedRef] = []
-    stack = list(reversed(nodes))
+    stack = [n for n in reversed(nodes) if n.entry.unit_id == clause.unit_id]
     while stack:
         node = stack.pop()
         outgoing, incoming = kb.references(node.entry.id)
         here = clause_ref(kb, node.entry.id)
-        cites += [InheritedRef(clause_ref(kb, i), here) for i in outgoing]
-        cited_by += [InheritedRef(clause_ref(kb, i), here) for i in incoming]
+        cites += [InheritedRef(clause_ref(kb, i), here) for i in outgoing if outside(i)]
+        cited_by += [InheritedRef(clause_ref(kb, i), here) for i in incoming if outside(i)]
         stack += reversed(node.children)
     return cites, cited_by
 
