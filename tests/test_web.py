@@ -173,7 +173,7 @@ def test_clause_page_shows_recitals_themes_and_history(http: httpx.Client) -> No
 # --- in a real browser ----------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")  # session, like ``ingested``: so it is set up (or skips) before the corpus is built
 def browser() -> Iterator:
     if not CHROMIUM.exists():
         pytest.skip(f"browser tests need Debian's chromium at {CHROMIUM} (apt-get install chromium)")
@@ -298,6 +298,10 @@ def test_japanese_is_rendered_as_japanese(page) -> None:
     assert "利活用" in text.inner_text()
     assert page.evaluate("document.characterSet") == "UTF-8"
     shot(page, "nec-p1")
+    page.goto("/clauses/meti:c-3")  # English, with the Japanese text as a translation
+    translation = page.locator(".translation p[lang='ja']").last
+    assert "各主体は" in translation.inner_text()
+    shot(page, "meti-c-3")
 
 
 @e2e
