@@ -173,7 +173,8 @@ def _rank_themes(
         for position, theme_id in enumerate(trigger.themes):
             raised[theme_id] = raised.get(theme_id, 0.0) + 1.0 / (1 + position)
     by_triggers = sorted(raised.items(), key=lambda item: -item[1])
-    fused = dict(reciprocal_rank_fusion([by_similarity, by_votes, by_triggers], k=5))
+    # a trigger is an explicit signal (declared, or a term of the domain in the text): it counts double
+    fused = dict(reciprocal_rank_fusion([by_similarity, by_votes, by_triggers], k=5, weights=[1.0, 1.0, 2.0]))
     top = max(fused.values())
     return sorted(((t, round(fused.get(t.id, 0.0) / top, 4)) for t in themes), key=lambda item: -item[1])
 

@@ -178,12 +178,14 @@ def _hit_for(kb: KnowledgeBase, clause: CatalogEntry, score: float, matched: lis
     return Hit(clause, unit, kb.citation(clause), score, snippet(kb, clause), matched)
 
 
-def reciprocal_rank_fusion(rankings: list[list[tuple]], k: int = RRF_K) -> list[tuple]:
-    """Fuse rankings by summing 1/(k + rank); robust to the rankers' incomparable score scales."""
+def reciprocal_rank_fusion(
+    rankings: list[list[tuple]], k: int = RRF_K, weights: list[float] | None = None
+) -> list[tuple]:
+    """Fuse rankings by summing weight/(k + rank); robust to the rankers' incomparable score scales."""
     fused: dict = {}
-    for ranking in rankings:
+    for ranking, weight in zip(rankings, weights or [1.0] * len(rankings), strict=True):
         for rank, (item, _) in enumerate(ranking, 1):
-            fused[item] = fused.get(item, 0.0) + 1.0 / (k + rank)
+            fused[item] = fused.get(item, 0.0) + weight / (k + rank)
     return sorted(fused.items(), key=lambda entry: -entry[1])
 
 
