@@ -94,9 +94,10 @@ class SourceOut(BaseModel):
 
 
 class Health(BaseModel):
-    status: str
+    status: str = Field(examples=["ok"], description="ok, not_ingested or index_unavailable")
     version: str | None = None
     clauses: int = 0
+    detail: str | None = None
 
 
 class ClauseChange(BaseModel):

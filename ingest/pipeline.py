@@ -106,11 +106,11 @@ def _ingest_locked(
         with Session(engine) as session:
             reports = [_ingest_one(session, entry, settings, history) for entry in entries]
             texts = _indexable_texts(session)
-        if previous_version is not None and all(r.status == "unchanged" for r in reports):
+        previous_index = _load_previous_index(previous_version)
+        if previous_index is not None and all(r.status == "unchanged" for r in reports):
             engine.dispose()
             data.discard(version)
             return IngestReport(previous_version.name, reports, 0, 0, time.perf_counter() - started, published=False)
-        previous_index = _load_previous_index(previous_version)
         index, embedded = build_index(texts, embedder, previous_index)
         index.save(version / INDEX_DIR)
         with Session(engine) as session:

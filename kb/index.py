@@ -9,13 +9,14 @@ Two kinds, chosen by size (``choose_kind``):
 
 - ``flat-ip`` below ``EXACT_MAX_ROWS`` rows: exact inner product, every row scored (a few
   milliseconds at the corpus's few thousand rows, ~100 ms at 1M);
-- ``ivf-flat-ip`` from there on: an inverted file of ~2·√N k-means lists over the same full-precision
-  vectors; a query scans the ``nprobe`` lists nearest to it (~3 % of the rows). Measured on 1M
-  synthetic clause vectors (``python -m benchmarks``): recall@10 against exact search ≥ 0.95 in a
-  few milliseconds, 1.5 GiB, built in tens of seconds on two cores. HNSW was measured too and not
-  chosen: its graph build takes minutes per million rows on two cores and its recall collapsed on
-  the near-duplicate clauses legal corpora are full of (amended versions, translations). Vectors
-  stay unquantised so that an incremental ingest reuses them exactly (``vectors()``).
+- ``ivf-flat-ip`` from there on: an inverted file of √N k-means lists over the same full-precision
+  vectors; a query scans the ``nprobe`` lists nearest to it (1/16 of them, at least 32). Measured on
+  1M synthetic clause vectors (``python -m benchmarks``): recall@10 against exact search ≈ 0.99 in
+  a few milliseconds, 1.5 GiB, built in about half a minute on two cores. HNSW was measured too and
+  not chosen: its graph build takes minutes per million rows on two cores and its recall collapsed
+  (0.5–0.7 at efSearch 64–256) on clusters of near-duplicate clauses, which legal corpora are full
+  of (amended versions, translations, boilerplate). Vectors stay unquantised, so an incremental
+  ingest reuses them exactly (``vectors()``) and 1M × 384 floats still fit in 2 GiB.
 
 Filtered search keeps its promise on both kinds: rows outside the allow-mask are skipped *inside*
 the search (a FAISS ID selector), an IVF search that comes back short probes more lists, and a
@@ -27,6 +28,8 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -37,11 +40,11 @@ FLAT = "flat-ip"
 IVF = "ivf-flat-ip"
 KINDS = (FLAT, IVF)
 EXACT_MAX_ROWS = 50_000  # below this an exact scan is fast enough (≤ ~5 ms) and needs no training
-IVF_LISTS_PER_SQRT_ROW = 2  # nlist ≈ 2·√N: 2,000 lists of ~500 rows at 1M
+IVF_LISTS_PER_SQRT_ROW = 1  # nlist ≈ √N: 1,000 lists of ~1,000 rows at 1M
 IVF_TRAIN_POINTS_PER_LIST = 40  # FAISS warns below 39 training points per centroid
 IVF_TRAIN_ITERATIONS = 10
-IVF_PROBE_FRACTION = 32  # nprobe = nlist / 32: ~3 % of the rows scanned per query
-IVF_MIN_PROBES = 16
+IVF_PROBE_FRACTION = 16  # nprobe = nlist / 16: ~6 % of the rows scanned per query at 1M
+IVF_MIN_PROBES = 32  # (~10 % at 100k rows, where the lists are fewer and recall needs a wider scan)
 EXACT_SUBSET_ROWS = 20_000  # a filter leaving at most this many rows is scored exactly (≤ ~2 ms)
 
 
@@ -79,7 +82,7 @@ def choose_kind(rows: int, exact_max_rows: int = EXACT_MAX_ROWS) -> str:
 
 
 def ivf_lists(rows: int) -> int:
-    """~2·√N lists, but never fewer training points per list than FAISS asks for."""
+    """~√N lists, but never fewer training points per list than FAISS asks for."""
     return max(1, min(int(IVF_LISTS_PER_SQRT_ROW * math.sqrt(rows)), rows // IVF_TRAIN_POINTS_PER_LIST))
 
 
@@ -144,7 +147,9 @@ class VectorIndex:
             raise IndexCorrupt(f"index at {directory} is of unknown kind {meta.kind!r}")
         vectors_path = directory / "vectors.faiss"
         if not vectors_path.is_file() or _sha256(vectors_path) != meta.vectors_sha256:
-            raise IndexCorrupt(f"index at {directory} is corrupt: vectors file checksum mismatch")
+            raise IndexCorrupt(
+                f"index at {directory} is corrupt (vectors file checksum mismatch): run `kb ingest` to rebuild it"
+            )
         if expected_model and meta.model_name != expected_model:
             raise IndexCorrupt(
                 f"index at {directory} was built with {meta.model_name!r}, "
@@ -166,7 +171,10 @@ class VectorIndex:
         if self.index.ntotal == 0 or k <= 0:
             return []
         query = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
-        k = min(k, self.index.ntotal)
+        with _one_thread():
+            return self._search_filtered(query, min(k, self.index.ntotal), allowed)
+
+    def _search_filtered(self, query: np.ndarray, k: int, allowed: np.ndarray | None) -> list[tuple[int, float]]:
         if allowed is None:
             return self._search(query, k, None, k)
         allowed = np.asarray(allowed, dtype=bool)
@@ -197,6 +205,20 @@ class VectorIndex:
         scores = self.index.reconstruct_batch(rows.astype(np.int64)) @ query[0]
         top = np.argsort(-scores, kind="stable")[:k] if len(rows) <= k else _top_k(scores, k)
         return [(int(rows[i]), float(scores[i])) for i in top]
+
+
+@contextmanager
+def _one_thread() -> Iterator[None]:
+    """Search one query on the calling thread only. FAISS's OpenMP threads pay off for batches; for
+    one query on busy cores a parallel region waits for a descheduled thread (measured: 0.6 ms
+    single-threaded, 35 ms with two threads on two loaded cores). The setting is per thread, so
+    concurrent requests and an ingest's multi-threaded build elsewhere are unaffected."""
+    previous = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(previous)
 
 
 def _top_k(scores: np.ndarray, k: int) -> np.ndarray:

@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 
 from api.deps import get_service
 from api.schemas import Health
+from kb.index import IndexCorrupt
 from kb.service import ClauseMap
 from kb.store import NotIngested
 
@@ -21,4 +22,6 @@ def health(service: Annotated[ClauseMap, Depends(get_service)]) -> Health | JSON
         kb = service.kb()
     except NotIngested:
         return JSONResponse(status_code=503, content=Health(status="not_ingested").model_dump())
+    except IndexCorrupt as exc:
+        return JSONResponse(status_code=503, content=Health(status="index_unavailable", detail=str(exc)).model_dump())
     return Health(status="ok", version=kb.version, clauses=len(kb.clauses))

@@ -1,0 +1,118 @@
+"""Faults: a corrupt index is detected and never serves wrong results; a soak under mixed load with
+a re-ingest in the middle ends with zero errors and flat memory."""
+
+from __future__ import annotations
+
+import os
+import random
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from kb.settings import Settings
+from kb.store import DataDir
+from tests.test_api import start_server, stop_server
+
+pytestmark = pytest.mark.slow
+SOAK_SECONDS = float(os.environ.get("KB_SOAK_SECONDS", "40"))
+QUERIES = [
+    "consent of a child",
+    "personal data breach notification",
+    "face recognition at the entrance",
+    "selling personal information of consumers",
+    "human oversight of high-risk AI",
+    "顔認証 プライバシー",
+]
+
+
+def _copy(ingested: Settings, tmp_path: Path) -> Settings:
+    shutil.copytree(ingested.data_dir, tmp_path / "data")
+    return Settings(data_dir=tmp_path / "data", sources_dir=ingested.sources_dir)
+
+
+def test_a_corrupt_index_is_refused_with_a_message(ingested: Settings, tmp_path: Path) -> None:
+    settings = _copy(ingested, tmp_path)
+    vectors = DataDir(settings.data_dir).require_current() / "index" / "vectors.faiss"
+    data = bytearray(vectors.read_bytes())
+    data[len(data) // 2] ^= 0xFF  # one flipped byte in the middle of the vectors
+    vectors.write_bytes(bytes(data))
+    process, base = start_server(settings)
+    try:
+        health = httpx.get(f"{base}/healthz", timeout=30)
+        assert health.status_code == 503 and health.json()["status"] == "index_unavailable"
+        assert "checksum" in health.json()["detail"]
+        search = httpx.get(f"{base}/v1/search", params={"q": "consent"}, timeout=30)
+        assert search.status_code == 503 and "kb ingest" in search.json()["error"]["message"]
+        env = {**os.environ, "KB_DATA_DIR": str(settings.data_dir), "KB_SOURCES_DIR": str(settings.sources_dir)}
+        rebuilt = subprocess.run(
+            [sys.executable, "-m", "cli", "ingest"], env=env, capture_output=True, text=True, timeout=900
+        )
+        assert rebuilt.returncode == 0 and "published" in rebuilt.stdout, rebuilt.stdout + rebuilt.stderr
+        time.sleep(1.5)
+        assert httpx.get(f"{base}/healthz", timeout=30).status_code == 200  # the same server recovers
+    finally:
+        stop_server(process)
+
+
+def _rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise RuntimeError("no VmRSS")
+
+
+def test_soak_mixed_load_with_a_reingest_in_the_middle(ingested: Settings, tmp_path: Path) -> None:
+    settings = _copy(ingested, tmp_path)
+    process, base = start_server(settings)
+    errors: list[str] = []
+    latencies: list[float] = []
+    stop = threading.Event()
+
+    def client(seed: int) -> None:
+        rng = random.Random(seed)
+        with httpx.Client(base_url=base, timeout=60) as http:
+            while not stop.is_set():
+                started = time.perf_counter()
+                if rng.random() < 0.8:
+                    response = http.get("/v1/search", params={"q": rng.choice(QUERIES), "k": rng.choice([5, 10, 20])})
+                else:
+                    response = http.post("/v1/map", json={"description": rng.choice(QUERIES) + " in our stores"})
+                latencies.append(time.perf_counter() - started)
+                if response.status_code != 200:
+                    errors.append(f"{response.status_code} {response.text[:200]}")
+
+    try:
+        warm = [threading.Thread(target=client, args=(i,)) for i in range(16)]
+        for thread in warm:
+            thread.start()
+        time.sleep(min(10.0, SOAK_SECONDS / 4))
+        rss_after_warmup = _rss_kib(process.pid)
+        env = {**os.environ, "KB_DATA_DIR": str(settings.data_dir), "KB_SOURCES_DIR": str(settings.sources_dir)}
+        reingest = subprocess.run(
+            [sys.executable, "-m", "cli", "ingest", "-s", "oecd", "-s", "nec"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+        assert reingest.returncode == 0, reingest.stdout + reingest.stderr
+        time.sleep(max(0.0, SOAK_SECONDS - min(10.0, SOAK_SECONDS / 4)))
+        stop.set()
+        for thread in warm:
+            thread.join(timeout=120)
+        rss_end = _rss_kib(process.pid)
+    finally:
+        stop.set()
+        stop_server(process)
+    latencies.sort()
+    p99 = latencies[int(len(latencies) * 0.99) - 1]
+    print(f"soak: {len(latencies)} requests, p99 {p99 * 1000:.0f} ms, RSS {rss_after_warmup} -> {rss_end} KiB")
+    assert errors == []
+    assert len(latencies) > 50
+    assert rss_end <= rss_after_warmup * 1.10, (rss_after_warmup, rss_end)
