@@ -22,6 +22,10 @@ SNIPPET_CHARS = 320
 GROUPS = ("article", "clause")
 METHODS = ("hybrid", "dense", "lexical")
 RRF_K = 60  # reciprocal rank fusion constant (Cormack et al. 2009)
+# The dense rankings' weight in article fusion. On a fixed sample of 300 dev queries (long case
+# descriptions) equal weights left hybrid below lexical alone on recall@10 (0.424 vs 0.429);
+# 0.35 gives 0.465 with MRR 0.298, while short lay queries still rely on the dense side.
+DENSE_WEIGHT = 0.35
 
 
 class InvalidQuery(ValueError):
@@ -133,7 +137,11 @@ def _article_hits(
         _units_by_best_row(kb, rankings.lexical),
         [u for u, _ in rankings.unit_lexical],
     ]
-    fused_units = reciprocal_rank_fusion([[(u, 0.0) for u in ranking] for ranking in unit_rankings if ranking])
+    weights = [DENSE_WEIGHT, DENSE_WEIGHT, 1.0, 1.0]
+    present = [(ranking, w) for ranking, w in zip(unit_rankings, weights, strict=True) if ranking]
+    fused_units = reciprocal_rank_fusion(
+        [[(u, 0.0) for u in ranking] for ranking, _ in present], weights=[w for _, w in present]
+    )
     best_clause: dict[str, CatalogEntry] = {}
     matched: dict[str, list[str]] = {}
     recital_rows: list[str] = []
