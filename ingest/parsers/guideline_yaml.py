@@ -42,7 +42,7 @@ from typing import Any, NoReturn
 
 import yaml
 
-from ingest.parsers import ParseError
+from ingest.parsers import ParseError, decode_text
 from kb.ids import ClauseId, InvalidClauseId
 from kb.records import ClauseRecord
 
@@ -146,7 +146,7 @@ class _Parser:
     """One pass over one document; keeps the YAML line of every path for error messages."""
 
     def __init__(self, data: bytes) -> None:
-        self._text = _decode(data)
+        self._text = decode_text(data, "YAML")
         self._lines: dict[str, int] = {}
         self._ids: dict[str, str] = {}  # local id -> YAML path of its definition
         self._principle_ids: set[str] = set()
@@ -511,19 +511,6 @@ class _Parser:
             shorter = _LAST_PATH_STEP_RE.sub("", path)
             path = shorter if shorter != path else ""
         return self._lines.get(path, 1)
-
-
-def _decode(data: bytes) -> str:
-    """Strict UTF-8 (BOM tolerated), so a binary file is named as such."""
-    if not isinstance(data, bytes | bytearray):
-        raise ParseError(f"expected the document as bytes, got {type(data).__name__}")
-    try:
-        text = bytes(data).decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ParseError(f"not UTF-8 text (byte {exc.start}): {exc.reason}") from exc
-    if "\x00" in text:
-        raise ParseError("NUL byte in input: binary data, not YAML")
-    return text
 
 
 def _yaml_problem(exc: yaml.YAMLError) -> str:

@@ -36,7 +36,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from ingest.parsers import ParseError
+from ingest.parsers import ParseError, decode_text
 from kb.ids import ClauseId, InvalidClauseId
 from kb.records import ClauseRecord
 
@@ -67,7 +67,7 @@ def parse_principles_text(
     """
     _check_source(source)
     titles = NEC_ENGLISH_TITLES if english_titles is None else english_titles
-    paragraphs = _paragraphs(_decode(data))
+    paragraphs = _paragraphs(decode_text(data, "plain text"))
     if not paragraphs:
         raise ParseError("empty document: no paragraphs found")
     headings = [i for i, p in enumerate(paragraphs) if _is_heading(p)]
@@ -100,19 +100,6 @@ def _check_source(source: str) -> None:
         ClauseId.parse(f"{source}:preamble")
     except InvalidClauseId as exc:
         raise ParseError(f"invalid source name {source!r}: {exc}") from exc
-
-
-def _decode(data: bytes) -> str:
-    """Strict UTF-8 (BOM tolerated); binary input is rejected rather than half-read."""
-    if not isinstance(data, bytes | bytearray):
-        raise ParseError(f"expected the document as bytes, got {type(data).__name__}")
-    try:
-        text = bytes(data).decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ParseError(f"not UTF-8 text (byte {exc.start}): {exc.reason}") from exc
-    if "\x00" in text:
-        raise ParseError("NUL byte in input: binary data, not plain text")
-    return text
 
 
 def _paragraphs(text: str) -> list[str]:
