@@ -1,0 +1,138 @@
+"""(a) Query latency: search (k=10) and map, in-process and over HTTP, cold and warm; start-up time
+of ``kb serve``; the query-embedding cost alone (the floor) and our latency as a multiple of it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from benchmarks import servers
+from benchmarks.stats import summarise, time_calls
+
+
+def measure(
+    data_dir: Path, queries: list[str], long_queries: list[str], startups: int, map_reps: int, embedder=None
+) -> dict:
+    """Every latency figure on the knowledge base in ``data_dir`` (left unchanged but for stored mappings)."""
+    out: dict[str, Any] = {"queries": len(queries), "long_queries": len(long_queries), "map_queries": map_reps}
+    out["in_process_cold"] = [_cold_in_process(data_dir, queries[i % len(queries)]) for i in range(min(startups, 3))]
+    out["in_process"] = _warm_in_process(data_dir, queries, long_queries, queries[:map_reps], embedder)
+    out["http"] = _http(data_dir, queries, queries[:map_reps], startups)
+    floor = out["in_process"]["embed_short"]["median_ms"]
+    floor_long = out["in_process"]["embed_long"]["median_ms"]
+    out["multiple_of_embedding"] = {
+        "search_in_process": _ratio(out["in_process"]["search_short"]["median_ms"], floor),
+        "search_in_process_long": _ratio(out["in_process"]["search_long"]["median_ms"], floor_long),
+        "search_http": _ratio(out["http"]["search_warm"]["median_ms"], floor),
+        "map_in_process": _ratio(out["in_process"]["map"]["median_ms"], floor),
+        "map_http": _ratio(out["http"]["map_warm"]["median_ms"], floor),
+    }
+    return out
+
+
+def _ratio(a: float, b: float) -> float:
+    return round(a / b, 2) if b else float("nan")
+
+
+def _warm_in_process(
+    data_dir: Path, queries: list[str], long_queries: list[str], map_queries: list[str], embedder=None
+) -> dict:
+    """``ClauseMap`` as the API holds it (``embedder``: one configured as ``ClauseMap`` would, shared to
+    load the model once per run)."""
+    from kb.mapping import MapRequest
+    from kb.service import ClauseMap
+    from kb.settings import Settings
+
+    service = ClauseMap(Settings(data_dir=data_dir), embedder)
+    started = time.perf_counter()
+    service.warm_up()
+    warm_up_s = time.perf_counter() - started
+    embed = service.embedder.encode
+    started = time.perf_counter()
+    service.map(MapRequest(map_queries[0]))  # first map: computes the theme vectors once
+    first_map_s = time.perf_counter() - started
+    for query in queries[:5]:  # settle caches (filter masks, tokenizer) before timing
+        service.search(query, 10)
+    return {
+        "warm_up_seconds": round(warm_up_s, 3),
+        "first_map_seconds": round(first_map_s, 3),
+        "embed_short": summarise(time_calls(lambda q: embed([q]), queries)),
+        "embed_long": summarise(time_calls(lambda q: embed([q]), long_queries)),
+        "search_short": summarise(time_calls(lambda q: service.search(q, 10), queries)),
+        "search_long": summarise(time_calls(lambda q: service.search(q, 10), long_queries)),
+        "search_dense_only": summarise(time_calls(lambda q: service.search(q, 10, method="dense"), queries)),
+        "search_lexical_only": summarise(time_calls(lambda q: service.search(q, 10, method="lexical"), queries)),
+        "map": summarise(time_calls(lambda q: service.map(MapRequest(q)), map_queries)),
+    }
+
+
+def _cold_in_process(data_dir: Path, query: str) -> dict:
+    """A fresh interpreter: import, open the knowledge base, load the model, first and second search."""
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.cold", str(data_dir), query],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _http(data_dir: Path, queries: list[str], map_queries: list[str], startups: int) -> dict:
+    startup_s: list[float] = []
+    first_search_s: list[float] = []
+    first_map_s: list[float] = []
+    server = None
+    try:
+        for i in range(startups):
+            server = servers.start(data_dir)
+            startup_s.append(server.startup_seconds)
+            search_query, map_query = queries[i % len(queries)], map_queries[i % len(map_queries)]
+            with httpx.Client(base_url=server.base, timeout=60) as client:
+                first_search_s.append(_timed(lambda c=client, q=search_query: _search(c, q)))
+                first_map_s.append(_timed(lambda c=client, q=map_query: _map(c, q)))
+            if i < startups - 1:
+                server.stop()
+                server = None
+        with httpx.Client(base_url=server.base, timeout=60) as client:
+            for query in queries[:5]:
+                _search(client, query)
+            search_warm = time_calls(lambda q: _search(client, q), queries)
+            map_warm = time_calls(lambda q: _map(client, q), map_queries)
+            took = [client.get("/v1/search", params={"q": q, "k": 10}).json()["took_ms"] for q in queries[:50]]
+    finally:
+        if server is not None:
+            server.stop()
+    return {
+        "startup": summarise(startup_s),
+        "search_cold": summarise(first_search_s),
+        "map_cold": summarise(first_map_s),
+        "search_warm": summarise(search_warm),
+        "map_warm": summarise(map_warm),
+        "search_server_took_ms_median": round(sorted(took)[len(took) // 2], 2),
+    }
+
+
+def _timed(call) -> float:
+    started = time.perf_counter()
+    call()
+    return time.perf_counter() - started
+
+
+def _search(client: httpx.Client, query: str) -> None:
+    response = client.get("/v1/search", params={"q": query, "k": 10})
+    if response.status_code != 200:
+        raise RuntimeError(f"/v1/search answered {response.status_code}: {response.text[:300]}")
+
+
+def _map(client: httpx.Client, query: str) -> None:
+    response = client.post("/v1/map", json={"description": query})
+    if response.status_code != 200:
+        raise RuntimeError(f"/v1/map answered {response.status_code}: {response.text[:300]}")
