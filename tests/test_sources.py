@@ -77,3 +77,15 @@ def test_a_maintainer_adds_a_guideline_without_code(ingested: Settings, tmp_path
     internal = ClauseMap(settings, embedder).search("automated rejection", k=3, filters=Filters(kinds=("internal",)))
     assert internal.hits[0].clause.id == "acme-hr:check-1"
     assert hits  # and the rest of the knowledge base is still served
+
+
+def test_a_hiring_tool_in_california_finds_every_framework_that_applies(service: ClauseMap) -> None:
+    query = "employer uses an AI tool to screen job applicants in California"
+    units = [h.unit.id for h in service.search(query, k=20).hits]
+    assert any(u.startswith("ccpa:") for u in units)
+    assert "gdpr:art-88" in units and "euaia:annex-3" in units  # employment context; high-risk use
+    from kb.mapping import MapRequest
+
+    _, mapping = service.map(MapRequest(query))
+    fairness = next(t for t in mapping.themes if t.theme.id == "fairness")
+    assert {"oecd:1.2", "hleg:req-5"} <= {p.clause.id for p in fairness.principles}
