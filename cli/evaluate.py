@@ -21,7 +21,7 @@ _NAME_WIDTH = 26
 def evaluate(
     file: Annotated[Path, typer.Argument(help="JSON Lines: {id, query, expected: [clause ids], source} per line")],
     as_json: Annotated[bool, typer.Option("--json", help="print every number (and the failures) as JSON")] = False,
-    method: Annotated[str, typer.Option(help="hybrid, dense or lexical")] = "hybrid",
+    method: Annotated[str, typer.Option(help="hybrid, dense or lexical search, or map (POST /v1/map)")] = "hybrid",
     k: Annotated[int, typer.Option("--k", "-k", help="results asked of each search (R@20 needs 20)")] = 20,
     scope: Annotated[
         str, typer.Option(help="labels: search only the sources of each query's expected ids; all: everything")
@@ -42,8 +42,8 @@ def evaluate(
     from kb.store import NotIngested
 
     settings = Settings()
-    if method not in METHODS:
-        fail(f"--method must be one of {', '.join(METHODS)}, not {method!r}")
+    if method not in (*METHODS, "map"):
+        fail(f"--method must be one of {', '.join(METHODS)} or map, not {method!r}")
     if scope not in SCOPES:
         fail(f"--scope must be one of {', '.join(SCOPES)}, not {scope!r}")
     if not 1 <= k <= settings.max_k:

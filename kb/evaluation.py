@@ -339,6 +339,20 @@ def search_ranker(service: ClauseMap, method: str = "hybrid", k: int = 20, scope
     return rank
 
 
+def map_ranker(service: ClauseMap) -> Ranker:
+    """The use-case mapping path (``POST /v1/map``): the principles and clauses of every theme in
+    theme order, then the directly triggered clauses, each unit once."""
+    from kb.mapping import MAX_DESCRIPTION_CHARS, MapRequest
+
+    def ranked(text: str) -> list[str]:
+        request = MapRequest(text[:MAX_DESCRIPTION_CHARS], k=len(service.crosswalk.themes))
+        _, mapping = service.map(request)
+        ids = [s.clause.unit_id for t in mapping.themes for s in t.principles + t.clauses]
+        return list(dict.fromkeys([*ids, *(d.clause.unit_id for d in mapping.direct)]))
+
+    return rank_ids(ranked)
+
+
 # --- the whole run -------------------------------------------------------------------------------
 
 
@@ -373,7 +387,8 @@ def evaluate_search(
     kb = service.kb()
     unit_of: UnitOf = lambda label: clause_unit(label, kb.clauses)  # noqa: E731
     started = time.perf_counter()
-    retrieval = score(queries, search_ranker(service, method, k, scope), unit_of, frequent)
+    ranker = map_ranker(service) if method == "map" else search_ranker(service, method, k, scope)
+    retrieval = score(queries, ranker, unit_of, frequent)
     seconds = time.perf_counter() - started
     top = most_frequent(tuple(unit_of(label) for label in q.expected) for q in queries)
     baseline = score(queries, fixed_list_ranker(top), unit_of, frequent)
