@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 import os
 import threading
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -86,6 +86,17 @@ class Embedder:
     @property
     def dimension(self) -> int:
         return int(self.model.get_sentence_embedding_dimension())
+
+    def encode_query(self, text: str) -> np.ndarray:
+        """One text's vector, cached: a search, its facet counts and a mapping encode the same
+        description several times."""
+        return self._cached_query(text)
+
+    @lru_cache(maxsize=512)  # noqa: B019 - one Embedder per service, kept for the process's life
+    def _cached_query(self, text: str) -> np.ndarray:
+        vector = self.encode([text])[0]
+        vector.setflags(write=False)
+        return vector
 
     def encode(self, texts: list[str]) -> np.ndarray:
         if not texts:

@@ -61,6 +61,12 @@ class KnowledgeBase:
                 (t.clause_id, t.language): t for t in session.exec(select(Translation))
             }
             links = session.exec(select(RecitalLink).order_by(col(RecitalLink.score).desc())).all()
+            references = session.exec(select(Reference)).all()
+        self._cites: dict[str, list[str]] = {}
+        self._cited_by: dict[str, list[str]] = {}
+        for ref in references:
+            self._cites.setdefault(ref.from_id, []).append(ref.to_id)
+            self._cited_by.setdefault(ref.to_id, []).append(ref.from_id)
         self.recitals_of: dict[str, list[str]] = {}
         self.units_of_recital: dict[str, list[str]] = {}
         for link in links:
@@ -141,10 +147,7 @@ class KnowledgeBase:
 
     def references(self, clause_id: str) -> tuple[list[str], list[str]]:
         """(ids this clause cites, ids that cite it)."""
-        with self.session() as session:
-            outgoing = [r.to_id for r in session.exec(select(Reference).where(Reference.from_id == clause_id))]
-            incoming = [r.from_id for r in session.exec(select(Reference).where(Reference.to_id == clause_id))]
-        return outgoing, incoming
+        return self._cites.get(clause_id, []), self._cited_by.get(clause_id, [])
 
     def children(self, clause_id: str) -> list[CatalogEntry]:
         return self._children.get(clause_id, [])

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
 import numpy as np
 from sqlmodel import select
@@ -159,7 +160,7 @@ def _rank_themes(
     fired: list[Trigger],
 ) -> list[tuple[Theme, float]]:
     themes = list(crosswalk.themes)
-    similarity = themes_vectors @ embedder.encode([description])[0]
+    similarity = themes_vectors @ embedder.encode_query(" ".join(description.split()))  # as search cleaned it
     order = np.argsort(-similarity, kind="stable")
     by_similarity = [(themes[i].id, 0.0) for i in order]
     votes: dict[str, float] = {}
@@ -252,15 +253,22 @@ def _defined_terms_used(kb: KnowledgeBase, description: str) -> list[tuple[Catal
     """Definitions (``‘biometric data’ means …``, or a definition clause's title) whose term, of
     two words or more, occurs in the description."""
     words = tokenize(description)
-    out = []
+    text = description.lower()
+    return [(clause, term) for clause, term in _definitions(kb) if _term_occurs(term, words, text)]
+
+
+@lru_cache(maxsize=4)
+def _definitions(kb: KnowledgeBase) -> tuple[tuple[CatalogEntry, str], ...]:
+    """Every defined term of two words or more, found once per knowledge-base version."""
+    found = []
     for clause in kb.clauses.values():
         if clause.repealed:
             continue
         match = _DEFINED.match(clause.text)
         term = match[1] if match else clause.title if clause.kind == "definition" else None
-        if term and len(tokenize(term)) >= 2 and _term_occurs(term, words, description.lower()):
-            out.append((clause, term))
-    return out
+        if term and len(tokenize(term)) >= 2:
+            found.append((clause, term))
+    return tuple(found)
 
 
 def _checklist(

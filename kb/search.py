@@ -111,7 +111,7 @@ def _run_rankers(
     units: bool,
     as_of: datetime | None = None,
 ) -> _Rankings:
-    dense = kb.index.search(embedder.encode([query])[0], depth, allowed) if method != "lexical" else []
+    dense = kb.index.search(embedder.encode_query(query), depth, allowed) if method != "lexical" else []
     terms = kb.lexical_query(query)
     lexical = kb.lexical.search(terms, depth, allowed) if method != "dense" else []
     unit_lexical: list[tuple[str, float]] = []
