@@ -36,8 +36,11 @@ def _copy(ingested: Settings, tmp_path: Path) -> Settings:
     return Settings(data_dir=tmp_path / "data", sources_dir=ingested.sources_dir)
 
 
-def test_a_corrupt_index_is_refused_with_a_message(ingested: Settings, tmp_path: Path) -> None:
-    settings = _copy(ingested, tmp_path)
+def test_a_corrupt_index_is_refused_with_a_message(corpus_dir: Path, tmp_path: Path, embedder) -> None:
+    from ingest.pipeline import ingest
+
+    settings = Settings(data_dir=tmp_path / "data", sources_dir=corpus_dir)
+    ingest(settings, embedder, only=["oecd", "nec"])  # small: the rebuild below embeds everything again
     vectors = DataDir(settings.data_dir).require_current() / "index" / "vectors.faiss"
     data = bytearray(vectors.read_bytes())
     data[len(data) // 2] ^= 0xFF  # one flipped byte in the middle of the vectors
@@ -51,7 +54,11 @@ def test_a_corrupt_index_is_refused_with_a_message(ingested: Settings, tmp_path:
         assert search.status_code == 503 and "kb ingest" in search.json()["error"]["message"]
         env = {**os.environ, "KB_DATA_DIR": str(settings.data_dir), "KB_SOURCES_DIR": str(settings.sources_dir)}
         rebuilt = subprocess.run(
-            [sys.executable, "-m", "cli", "ingest"], env=env, capture_output=True, text=True, timeout=900
+            [sys.executable, "-m", "cli", "ingest", "-s", "oecd", "-s", "nec"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=900,
         )
         assert rebuilt.returncode == 0 and "published" in rebuilt.stdout, rebuilt.stdout + rebuilt.stderr
         time.sleep(1.5)
