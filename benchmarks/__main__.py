@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import shutil
 import sys
 import tempfile
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks.stats import busiest_processes, load_average, machine, section_load
+from benchmarks.stats import busiest_processes, distinct, load_average, machine, section_load
 
 SECTIONS = ("ingestion", "latency", "throughput", "baselines", "scale")
 
@@ -122,9 +123,9 @@ def run(plan: Plan, args: argparse.Namespace, sections: list[str]) -> dict:
     data_dir = work / "data"
     try:
         records = load_queries(args.eval_file)
-        short = [short_query(r.query) for r in records]
-        queries = _spread(short, plan.latency_queries)
-        long_queries = _spread([r.query for r in records], plan.long_queries)
+        pool = distinct(short_query(r.query) for r in records)
+        random.Random(0).shuffle(pool)  # a fixed random order across the whole file, all its sources
+        sets = _query_sets(plan, pool, distinct(r.query for r in records))
 
         if "ingestion" in sections:
             results["ingestion"] = _ingestion(plan, args, work, data_dir)
@@ -138,14 +139,14 @@ def run(plan: Plan, args: argparse.Namespace, sections: list[str]) -> dict:
             from benchmarks import latency
 
             with section_load(record := {}):
-                record |= latency.measure(data_dir, queries, long_queries, plan.startups, plan.map_reps, query_embedder)
+                record |= latency.measure(data_dir, sets, plan.startups, query_embedder)
             results["latency"] = record
         if "throughput" in sections:
             _log("throughput")
             from benchmarks import throughput
 
             with section_load(record := {}):
-                record |= throughput.measure(data_dir, queries, plan.workers, plan.clients, plan.throughput_seconds)
+                record |= throughput.measure(data_dir, pool, plan.workers, plan.clients, plan.throughput_seconds)
             results["throughput"] = record
         if "baselines" in sections:
             _log("baselines")
@@ -165,7 +166,7 @@ def run(plan: Plan, args: argparse.Namespace, sections: list[str]) -> dict:
                     plan.scale_queries,
                     plan.hnsw_sizes,
                     plan.bm25_sizes,
-                    _spread(short, plan.scale_queries, offset=1),
+                    pool[: plan.scale_queries],  # encoded in one batch there: no cache involved
                     query_embedder,
                 )
             results["scale"] = record
@@ -201,12 +202,21 @@ def _ingestion(plan: Plan, args: argparse.Namespace, work: Path, data_dir: Path)
     return record
 
 
-def _spread(items: list, n: int, offset: int = 0) -> list:
-    """``n`` items taken at an even stride (a fixed sample across the whole file, all its sources)."""
-    if n >= len(items):
-        return list(items)
-    stride = len(items) / n
-    return [items[int(i * stride + offset) % len(items)] for i in range(n)]
+def _query_sets(plan: Plan, pool: list[str], long_pool: list[str]):
+    """Consecutive, disjoint slices of the shuffled pool of distinct short queries (see
+    ``benchmarks.latency.QuerySets``), and whole descriptions for the long ones."""
+    from benchmarks.latency import QuerySets
+
+    sizes = {"short": plan.latency_queries, "dense": plan.latency_queries, "maps": plan.map_reps}
+    sizes["cold"] = 2 * plan.startups + 15
+    if sum(sizes.values()) > len(pool):
+        raise ValueError(f"{sum(sizes.values())} distinct queries needed, the evaluation file has {len(pool)}")
+    slices, start = {}, 0
+    for name, size in sizes.items():
+        slices[name], start = pool[start : start + size], start + size
+    long_pool = list(long_pool)
+    random.Random(1).shuffle(long_pool)
+    return QuerySets(long=long_pool[: plan.long_queries], **slices)
 
 
 def _log(message: str) -> None:

@@ -1,5 +1,9 @@
 """(a) Query latency: search (k=10) and map, in-process and over HTTP, cold and warm; start-up time
-of ``kb serve``; the query-embedding cost alone (the floor) and our latency as a multiple of it."""
+of ``kb serve``; the query-embedding cost alone (the floor) and our latency as a multiple of it.
+
+The embedder caches the vectors of recent queries (``Embedder.encode_query``), so every timed phase
+uses queries its process has not seen (disjoint ``QuerySets``; in-process the cache is also
+emptied between phases) and a repeated query is timed on its own row."""
 
 from __future__ import annotations
 
@@ -7,23 +11,33 @@ import json
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 
 from benchmarks import servers
-from benchmarks.stats import summarise, time_calls
+from benchmarks.stats import forget_cached_queries, summarise, time_calls, time_calls_cpu
 
 
-def measure(
-    data_dir: Path, queries: list[str], long_queries: list[str], startups: int, map_reps: int, embedder=None
-) -> dict:
+@dataclass(frozen=True)
+class QuerySets:
+    """Disjoint sets of short queries, so that no timed phase meets a cached query vector."""
+
+    short: list[str]  # the floor, search, lexical search, and GET /v1/search (another process)
+    dense: list[str]  # dense-only search in-process; the server's own took_ms
+    maps: list[str]  # map in-process and POST /v1/map
+    cold: list[str]  # first queries after a start
+    long: list[str]  # whole case descriptions
+
+
+def measure(data_dir: Path, sets: QuerySets, startups: int, embedder=None) -> dict:
     """Every latency figure on the knowledge base in ``data_dir`` (left unchanged but for stored mappings)."""
-    out: dict[str, Any] = {"queries": len(queries), "long_queries": len(long_queries), "map_queries": map_reps}
-    out["in_process_cold"] = [_cold_in_process(data_dir, queries[i % len(queries)]) for i in range(min(startups, 3))]
-    out["in_process"] = _warm_in_process(data_dir, queries, long_queries, queries[:map_reps], embedder)
-    out["http"] = _http(data_dir, queries, queries[:map_reps], startups)
+    out: dict[str, Any] = {"queries": len(sets.short), "long_queries": len(sets.long), "map_queries": len(sets.maps)}
+    out["in_process_cold"] = [_cold_in_process(data_dir, sets.cold[-1 - i]) for i in range(min(startups, 3))]
+    out["in_process"] = _warm_in_process(data_dir, sets, embedder)
+    out["http"] = _http(data_dir, sets, startups)
     floor = out["in_process"]["embed_short"]["median_ms"]
     floor_long = out["in_process"]["embed_long"]["median_ms"]
     out["multiple_of_embedding"] = {
@@ -40,9 +54,7 @@ def _ratio(a: float, b: float) -> float:
     return round(a / b, 2) if b else float("nan")
 
 
-def _warm_in_process(
-    data_dir: Path, queries: list[str], long_queries: list[str], map_queries: list[str], embedder=None
-) -> dict:
+def _warm_in_process(data_dir: Path, sets: QuerySets, embedder=None) -> dict:
     """``ClauseMap`` as the API holds it (``embedder``: one configured as ``ClauseMap`` would, shared to
     load the model once per run)."""
     from kb.mapping import MapRequest
@@ -53,23 +65,34 @@ def _warm_in_process(
     started = time.perf_counter()
     service.warm_up()
     warm_up_s = time.perf_counter() - started
-    embed = service.embedder.encode
+    embed = service.embedder.encode  # never cached
     started = time.perf_counter()
-    service.map(MapRequest(map_queries[0]))  # first map: computes the theme vectors once
+    service.map(MapRequest(sets.cold[0]))  # first map: computes the theme vectors once
     first_map_s = time.perf_counter() - started
-    for query in queries[:5]:  # settle caches (filter masks, tokenizer) before timing
+    for query in sets.cold[1:6]:  # settle the other caches (filter masks, tokenizer) before timing
         service.search(query, 10)
-    return {
+
+    def phase(call, queries: list[str]) -> dict:
+        forget_cached_queries(service.embedder)
+        return time_calls_cpu(call, queries)
+
+    out = {
         "warm_up_seconds": round(warm_up_s, 3),
         "first_map_seconds": round(first_map_s, 3),
-        "embed_short": summarise(time_calls(lambda q: embed([q]), queries)),
-        "embed_long": summarise(time_calls(lambda q: embed([q]), long_queries)),
-        "search_short": summarise(time_calls(lambda q: service.search(q, 10), queries)),
-        "search_long": summarise(time_calls(lambda q: service.search(q, 10), long_queries)),
-        "search_dense_only": summarise(time_calls(lambda q: service.search(q, 10, method="dense"), queries)),
-        "search_lexical_only": summarise(time_calls(lambda q: service.search(q, 10, method="lexical"), queries)),
-        "map": summarise(time_calls(lambda q: service.map(MapRequest(q)), map_queries)),
+        "embed_short": phase(lambda q: embed([q]), sets.short),
+        "embed_long": phase(lambda q: embed([q]), sets.long),
+        "search_short": phase(lambda q: service.search(q, 10), sets.short),
+        "search_long": phase(lambda q: service.search(q, 10), sets.long),
+        "search_dense_only": phase(lambda q: service.search(q, 10, method="dense"), sets.dense),
+        "search_lexical_only": phase(lambda q: service.search(q, 10, method="lexical"), sets.short),
+        "map": phase(lambda q: service.map(MapRequest(q)), sets.maps),
     }
+    repeated = sets.short[: max(1, len(sets.short) // 4)]
+    forget_cached_queries(service.embedder)
+    for query in repeated:
+        service.search(query, 10)
+    out["search_repeated"] = time_calls_cpu(lambda q: service.search(q, 10), repeated)  # vectors cached
+    return out
 
 
 def _cold_in_process(data_dir: Path, query: str) -> dict:
@@ -85,7 +108,7 @@ def _cold_in_process(data_dir: Path, query: str) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def _http(data_dir: Path, queries: list[str], map_queries: list[str], startups: int) -> dict:
+def _http(data_dir: Path, sets: QuerySets, startups: int) -> dict:
     startup_s: list[float] = []
     first_search_s: list[float] = []
     first_map_s: list[float] = []
@@ -94,7 +117,7 @@ def _http(data_dir: Path, queries: list[str], map_queries: list[str], startups: 
         for i in range(startups):
             server = servers.start(data_dir)
             startup_s.append(server.startup_seconds)
-            search_query, map_query = queries[i % len(queries)], map_queries[i % len(map_queries)]
+            search_query, map_query = sets.cold[2 * i], sets.cold[2 * i + 1]
             with httpx.Client(base_url=server.base, timeout=60) as client:
                 first_search_s.append(_timed(lambda c=client, q=search_query: _search(c, q)))
                 first_map_s.append(_timed(lambda c=client, q=map_query: _map(c, q)))
@@ -102,11 +125,15 @@ def _http(data_dir: Path, queries: list[str], map_queries: list[str], startups: 
                 server.stop()
                 server = None
         with httpx.Client(base_url=server.base, timeout=60) as client:
-            for query in queries[:5]:
+            for query in sets.cold[2 * startups : 2 * startups + 5]:
                 _search(client, query)
-            search_warm = time_calls(lambda q: _search(client, q), queries)
-            map_warm = time_calls(lambda q: _map(client, q), map_queries)
-            took = [client.get("/v1/search", params={"q": q, "k": 10}).json()["took_ms"] for q in queries[:50]]
+            cpu = server.cpu_seconds()
+            search_warm = time_calls(lambda q: _search(client, q), sets.short)
+            search_cpu = (server.cpu_seconds() - cpu) / len(sets.short) * 1000
+            cpu = server.cpu_seconds()
+            map_warm = time_calls(lambda q: _map(client, q), sets.maps)
+            map_cpu = (server.cpu_seconds() - cpu) / len(sets.maps) * 1000
+            took = [client.get("/v1/search", params={"q": q, "k": 10}).json()["took_ms"] for q in sets.dense[:50]]
     finally:
         if server is not None:
             server.stop()
@@ -114,8 +141,8 @@ def _http(data_dir: Path, queries: list[str], map_queries: list[str], startups: 
         "startup": summarise(startup_s),
         "search_cold": summarise(first_search_s),
         "map_cold": summarise(first_map_s),
-        "search_warm": summarise(search_warm),
-        "map_warm": summarise(map_warm),
+        "search_warm": summarise(search_warm) | {"server_cpu_ms_per_request": round(search_cpu, 2)},
+        "map_warm": summarise(map_warm) | {"server_cpu_ms_per_request": round(map_cpu, 2)},
         "search_server_took_ms_median": round(sorted(took)[len(took) // 2], 2),
     }
 

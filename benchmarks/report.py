@@ -89,12 +89,14 @@ def _fmt(value: Any) -> str:
 
 def _latency_row(name: str, s: dict | None, floor: float | None = None, unit_s: bool = False) -> str:
     if not s or not s.get("n"):
-        return f"| {name} | – | – | – | – |"
+        return f"| {name} | – | – | – | – | – |"
     scale = 1000.0 if unit_s else 1.0
     multiple = f"{s['median_ms'] / floor:.1f}×" if floor else ""
     median, p99 = s["median_ms"] / scale, s["p99_ms"] / scale
     unit = " s" if unit_s else ""
-    return f"| {name} | {s['n']} | {_fmt(median)}{unit} | {_fmt(p99)}{unit} | {multiple} |"
+    cpu = s.get("cpu_ms_per_call", s.get("server_cpu_ms_per_request"))
+    cpu = "" if cpu is None else _fmt(cpu)
+    return f"| {name} | {s['n']} | {_fmt(median)}{unit} | {_fmt(p99)}{unit} | {multiple} | {cpu} |"
 
 
 def _latency(data: dict[str, Any]) -> str:
@@ -105,17 +107,21 @@ def _latency(data: dict[str, Any]) -> str:
         "",
         f"Short queries: the first 25 words of {data['queries']} evaluation records; "
         f"long: {data['long_queries']} whole "
-        "records (truncated by the model at 256 tokens). In-process is `ClauseMap` as the API holds it; HTTP is a "
+        "records (truncated by the model at 256 tokens). Each timed phase uses queries its process has not seen "
+        "(the embedder caches recent query vectors), except the row that times a repeated query. "
+        "In-process is `ClauseMap` as the API holds it; HTTP is a "
         "real `kb serve` on 127.0.0.1, one keep-alive client, client-side time. Median and p99 (nearest rank: the "
-        "maximum under 100 samples); ×: median as a multiple of embedding the query alone.",
+        "maximum under 100 samples); ×: median as a multiple of embedding the query alone; CPU: milliseconds of "
+        "CPU per call (in-process: this process; HTTP: the server's), which the other processes' load barely moves.",
         "",
-        "| what | n | median ms | p99 ms | × embedding |",
-        "|---|---|---|---|---|",
+        "| what | n | median ms | p99 ms | × embedding | CPU ms |",
+        "|---|---|---|---|---|---|",
         _latency_row("embed one short query (the floor)", ip["embed_short"], floor),
         _latency_row("embed one long query", ip["embed_long"], floor_long),
         _latency_row("search k=10, in-process, warm", ip["search_short"], floor),
         _latency_row("search k=10, in-process, long query", ip["search_long"], floor_long),
         _latency_row("search k=10, dense only, in-process", ip["search_dense_only"], floor),
+        _latency_row("search k=10, in-process, repeated query (vector cached)", ip.get("search_repeated"), floor),
         _latency_row("search k=10, lexical only, in-process", ip["search_lexical_only"], floor),
         _latency_row("map, in-process, warm", ip["map"], floor),
         _latency_row("GET /v1/search k=10, warm", http["search_warm"], floor),
@@ -144,19 +150,26 @@ def _throughput(data: dict[str, Any]) -> str:
     rows = [
         "## (b) Throughput",
         "",
-        f"A separate asyncio + httpx process drives GET /v1/search?k=10 (closed loop, short queries) for "
+        f"A separate asyncio + httpx process drives GET /v1/search?k=10 (closed loop, cycling through "
+        f"{data.get('distinct_queries')} distinct short queries, more than the server caches: no query repeats) for "
         f"{data['seconds_per_run']} s per run after a warm-up. Generator CPU: share of one core the load generator "
-        "itself used (it shares the two cores with the server).",
+        "itself used (it shares the two cores with the server). Server CPU: CPU ms the server spent per request "
+        "and cores it kept busy; ceiling: the requests/s that CPU cost allows on an otherwise idle machine "
+        "(min(workers, cores) × 1000 / CPU ms).",
         "",
-        "| workers | clients | req/s | p50 ms | p95 ms | p99 ms | errors | requests | generator CPU | load avg |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| workers | clients | req/s | p50 ms | p95 ms | p99 ms | errors | requests | server CPU ms/req "
+        "| server cores busy | ceiling req/s | generator CPU | load avg |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
+    cores = data.get("cores") or 2
     for r in data["runs"]:
         lat = r["latency"]
+        cpu = r.get("server_cpu_ms_per_request")
+        ceiling = round(min(r["workers"], cores) * 1000 / cpu, 1) if cpu else "–"
         rows.append(
-            f"| {r['workers']} | {r['clients']} | {r['requests_per_s']} | {lat.get('median_ms')} | {lat.get('p95_ms')} "
-            f"| {lat.get('p99_ms')} | {r['errors']} | {r['requests']} | {r['generator_cpu_share']} "
-            f"| {r['load_before'][0]} |"
+            f"| {r['workers']} | {r['clients']} | {r['requests_per_s']} | {_ms(lat)} | {_ms(lat, 'p95_ms')} "
+            f"| {_ms(lat, 'p99_ms')} | {r['errors']} | {r['requests']} | {cpu} | {r.get('server_cpu_share')} "
+            f"| {ceiling} | {r['generator_cpu_share']} | {r['load_before'][0]} |"
         )
     return "\n".join(rows)
 
@@ -179,7 +192,8 @@ def _ingestion(data: dict[str, Any]) -> str:
             )
         rows += [
             "",
-            f"Total {full['total_s']} s = model load {full['model_load_s']} s + parse/validate/store "
+            f"Total {full['total_s']} s wall, {full.get('cpu_s')} s CPU = model load {full['model_load_s']} s "
+            "+ parse/validate/store "
             f"{full['parse_store_s']} s + embedding {full['embed_s']} s ({full['texts_embedded']} texts, "
             f"{full['embed_texts_per_s']} texts/s, {full['embed_chars_per_s']} chars/s) + index, recital links "
             f"and publish {full['index_links_publish_s']} s; {full['texts_indexed']} texts indexed.",

@@ -26,6 +26,24 @@ class Server:
     def log_tail(self, chars: int = 2000) -> str:
         return self.log_path.read_text(errors="replace")[-chars:]
 
+    def cpu_seconds(self) -> float:
+        """CPU time used so far by the server and its worker processes."""
+        import psutil
+
+        try:
+            parent = psutil.Process(self.process.pid)
+            processes = [parent, *parent.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            return float("nan")
+        total = 0.0
+        for process in processes:
+            try:
+                times = process.cpu_times()
+            except psutil.NoSuchProcess:
+                continue
+            total += times.user + times.system
+        return total
+
     def stop(self) -> None:
         self.process.terminate()
         try:

@@ -50,6 +50,28 @@ def time_calls(call: Callable[[Any], Any], inputs: Iterable[Any]) -> list[float]
     return out
 
 
+def time_calls_cpu(call: Callable[[Any], Any], inputs: Iterable[Any]) -> dict[str, float | int]:
+    """``summarise`` of the wall times of ``call(x)``, plus the CPU milliseconds this process spent
+    per call (all its threads): unlike wall time, barely moved by other processes' load."""
+    cpu = time.process_time()
+    walls = time_calls(call, inputs)
+    per_call = (time.process_time() - cpu) / len(walls) * 1000.0 if walls else float("nan")
+    return summarise(walls) | {"cpu_ms_per_call": round(per_call, 2)}
+
+
+def forget_cached_queries(embedder: Any) -> None:
+    """Empty the embedder's cache of query vectors, where it has one (``Embedder.encode_query``), so
+    that a timed phase pays for embedding its queries as a new query does."""
+    cached = getattr(type(embedder), "_cached_query", None)
+    if cached is not None and hasattr(cached, "cache_clear"):
+        cached.cache_clear()
+
+
+def distinct(items: Iterable[str]) -> list[str]:
+    """The items once each, in first-seen order."""
+    return list(dict.fromkeys(items))
+
+
 def recall_at_k(approximate: Sequence[Sequence[int]], exact: Sequence[Sequence[int]], k: int = 10) -> float:
     """Mean share of each query's exact top-``k`` rows that the approximate top-``k`` also returns."""
     if len(approximate) != len(exact):

@@ -7,8 +7,8 @@ mismatched index.
 
 Two kinds, chosen by size (``choose_kind``):
 
-- ``flat-ip`` below ``EXACT_MAX_ROWS`` rows: exact inner product, every row scored (a few
-  milliseconds at the corpus's few thousand rows, ~100 ms at 1M);
+- ``flat-ip`` below ``EXACT_MAX_ROWS`` rows: exact inner product, every row scored (0.2 ms at the
+  corpus's few thousand rows, ~10 ms at 100k, ~100 ms at 1M on one core);
 - ``ivf-flat-ip`` from there on: an inverted file of √N k-means lists over the same full-precision
   vectors; a query scans the ``nprobe`` lists nearest to it (1/16 of them, at least 32). Measured on
   1M synthetic clause vectors (``python -m benchmarks``): recall@10 against exact search ≈ 0.99 in
@@ -45,7 +45,8 @@ IVF_TRAIN_POINTS_PER_LIST = 40  # FAISS warns below 39 training points per centr
 IVF_TRAIN_ITERATIONS = 10
 IVF_PROBE_FRACTION = 16  # nprobe = nlist / 16: ~6 % of the rows scanned per query at 1M
 IVF_MIN_PROBES = 32  # (~10 % at 100k rows, where the lists are fewer and recall needs a wider scan)
-EXACT_SUBSET_ROWS = 20_000  # a filter leaving at most this many rows is scored exactly (≤ ~2 ms)
+EXACT_SUBSET_ROWS = 5_000  # filters leaving at most this many rows are scored exactly (~1-8 ms at 1M rows: a
+# cache miss per row read back); larger ones use the selector (recall@10 ≈ 0.96 when 1 % of 1M rows pass)
 
 
 class IndexCorrupt(RuntimeError):

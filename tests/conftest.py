@@ -39,7 +39,7 @@ def ingested(tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path, embedde
     reuse = os.environ.get("KB_TEST_DATA_DIR")  # a developer may point at an ingested directory
     data_dir = Path(reuse) if reuse else tmp_path_factory.mktemp("data")
     settings = Settings(data_dir=data_dir, sources_dir=corpus_dir)
-    report = ingest(settings, embedder)
+    report = ingest(settings, embedder, history=True)  # as the README does: earlier versions on record
     assert not report.failed, [f.message for f in report.failed]
     return settings
 
