@@ -189,3 +189,81 @@ def _themes(service: ClauseMap, kb: KnowledgeBase, clause: CatalogEntry) -> list
         return clause_themes(service.crosswalk, kb, clause)
     except CrosswalkError:
         return None
+
+
+@router.get("/map", response_class=HTMLResponse)
+def map_page(request: Request) -> HTMLResponse:
+    """A use case in, the applicable themes out: each framework's principle side by side, the
+    supporting clauses, the checklist for the phase, and the exports. The form state is the URL."""
+    from datetime import UTC, datetime
+
+    from pydantic import ValidationError
+
+    from api.presenters import map_out
+    from api.schemas import MapIn
+    from kb.mapping import JURISDICTIONS, PHASES, MapRequest
+
+    service = _service(request)
+    params = request.query_params
+    form = {
+        "description": params.get("description", ""),
+        "jurisdictions": params.getlist("jurisdiction"),
+        "phase": params.get("phase") or None,
+        "data_categories": params.getlist("data"),
+    }
+    try:
+        categories = [(t.id, t.title) for t in service.crosswalk.triggers]
+    except CrosswalkError as exc:
+        return _page(request, "message.html", 503, heading="The crosswalk cannot be read", message=str(exc))
+    context: dict[str, Any] = {
+        "form": form,
+        "jurisdictions": JURISDICTIONS,
+        "phases": PHASES,
+        "categories": categories,
+        "result": None,
+        "error": None,
+    }
+    if form["description"].strip():
+        try:
+            body = MapIn(
+                description=form["description"],
+                jurisdictions=form["jurisdictions"],
+                phase=form["phase"],
+                data_categories=form["data_categories"],
+            )
+            kb, mapping = service.map(
+                MapRequest(body.description, tuple(body.jurisdictions), body.phase, tuple(body.data_categories), body.k)
+            )
+        except ValidationError as exc:
+            context["error"] = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            return _page(request, "map.html", 422, **context)
+        except InvalidQuery as exc:
+            context["error"] = str(exc)
+            return _page(request, "map.html", 422, **context)
+        except Unavailable as exc:
+            return _unavailable(request, exc)
+        draft = map_out(kb, mapping, body, "0" * 32, datetime.now(UTC))
+        stored = service.save_mapping(kb.version, body.model_dump(mode="json"), draft.model_dump(mode="json"))
+        context["result"] = draft.model_copy(update={"id": stored.id})
+    return _page(request, "map.html", **context)
+
+
+@router.get("/changes", response_class=HTMLResponse)
+def changes_page(request: Request) -> HTMLResponse:
+    """What changed at each ingest, per source, with the word-level diffs of amended clauses."""
+    from api.presenters import source_changes
+
+    service = _service(request)
+    source = request.query_params.get("source") or None
+    try:
+        kb = service.kb()
+        versions = [source_changes(kb, v) for v in service.changes(source=source if source in kb.sources else None)]
+    except Unavailable as exc:
+        return _unavailable(request, exc)
+    return _page(
+        request,
+        "changes.html",
+        versions=versions,
+        sources=sorted(kb.sources.values(), key=lambda s: s.id),
+        chosen=source,
+    )
