@@ -260,7 +260,7 @@ def _scale(data: dict[str, Any]) -> str:
     for r in runs:
         for f in r["filtered"]:
             rows.append(
-                f"| {r['n']:,} | {f['allowed_share']:.0%} | {f['allowed_rows']:,} | {f['recall_at_10']} "
+                f"| {r['n']:,} | {f['allowed_share'] * 100:g} % | {f['allowed_rows']:,} | {f['recall_at_10']} "
                 f"| {_ms(f['search_k10'])} | {_ms(f['search_k10'], 'p99_ms')} |"
             )
     hnsw = [(r["n"], r["hnsw"]) for r in runs if r.get("hnsw")]

@@ -45,12 +45,14 @@ class Server:
         return total
 
     def stop(self) -> None:
+        """Stop the server and remove its log (a failed start raises with the log's tail first)."""
         self.process.terminate()
         try:
             self.process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+        self.log_path.unlink(missing_ok=True)
 
 
 def free_port() -> int:
@@ -84,8 +86,9 @@ def start(data_dir: Path, workers: int = 1, timeout: float = 180.0) -> Server:
                 server.startup_seconds = time.perf_counter() - started
                 return server
             time.sleep(0.05)
+    tail = server.log_tail()
     server.stop()
-    raise RuntimeError(f"kb serve did not answer within {timeout:.0f} s: {server.log_tail()}")
+    raise RuntimeError(f"kb serve did not answer within {timeout:.0f} s: {tail}")
 
 
 def _repo_root() -> Path:

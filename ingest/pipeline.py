@@ -48,7 +48,7 @@ class SourceFailed(RuntimeError):
 @dataclass
 class SourceReport:
     source_id: str
-    status: str  # ingested, unchanged, failed, unavailable
+    status: str  # ingested, reparsed (read again, no clause changed), unchanged, failed, unavailable
     message: str = ""
     counts: dict[str, int] = field(default_factory=dict)
     added: list[str] = field(default_factory=list)
@@ -170,7 +170,7 @@ def _ingest_one(session: Session, entry: SourceEntry, settings: Settings, histor
     _replace_checks(session, entry.id, checks)
     return SourceReport(
         entry.id,
-        "ingested" if changes else "unchanged",
+        "ingested" if changes else "reparsed",
         counts=dict(Counter(r.kind for r in records)),
         added=changes.added,
         amended=changes.amended,

@@ -6,6 +6,7 @@ HTTP run the same code.
 
 from __future__ import annotations
 
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -15,7 +16,7 @@ import numpy as np
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from kb.crosswalk import Crosswalk, load_crosswalk
+from kb.crosswalk import Crosswalk, CrosswalkError, load_crosswalk
 from kb.embedding import Embedder
 from kb.ids import ClauseId
 from kb.knowledge import CatalogEntry, KnowledgeBase, Library
@@ -24,6 +25,8 @@ from kb.models import SourceVersion, StoredMapping
 from kb.search import Filters, Hit, InvalidQuery, search
 from kb.settings import Settings
 from kb.store import open_engine
+
+log = logging.getLogger(__name__)
 
 
 class UnknownClause(LookupError):
@@ -60,6 +63,10 @@ class ClauseMap:
         """Open the knowledge base and load the model now, so the first query is not slow."""
         self.kb()
         self.embedder.encode(["warm up"])
+        try:
+            self._theme_vectors  # noqa: B018 - computed now, not on the first mapping
+        except CrosswalkError as exc:  # search still works; mapping will say what is wrong
+            log.error("crosswalk unavailable: %s", exc)
 
     def search(
         self,
