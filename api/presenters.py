@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, time
+
 from api.schemas import (
     CheckOut,
     ClauseChange,
@@ -20,9 +22,10 @@ from api.schemas import (
 )
 from kb.diff import word_diff
 from kb.knowledge import CatalogEntry, KnowledgeBase
-from kb.mapping import CheckMatch, Mapping, Supporting, ThemeMatch
+from kb.mapping import CheckMatch, Mapping, MapRequest, Supporting, ThemeMatch
 from kb.models import ClauseVersion, Source, SourceVersion
 from kb.search import Hit
+from kb.service import ClauseMap
 
 
 def clause_ref(kb: KnowledgeBase, clause_id: str) -> ClauseRef:
@@ -168,3 +171,14 @@ def map_out(kb: KnowledgeBase, mapping: Mapping, request: MapIn, mapping_id: str
         direct=[mapped_clause(kb, d) for d in mapping.direct],
         checklist=[check_out(kb, c) for c in mapping.checklist],
     )
+
+
+def map_and_store(service: ClauseMap, body: MapIn) -> MapOut:
+    """Map a use case and store the answer: the API, the CLI and the web page all answer with this."""
+    as_of = datetime.combine(body.as_of, time.max, tzinfo=UTC) if body.as_of else None
+    request = MapRequest(body.description, tuple(body.jurisdictions), body.phase, tuple(body.data_categories),
+                         body.k, as_of)
+    kb, mapping = service.map(request)
+    draft = map_out(kb, mapping, body, "0" * 32, datetime.now(UTC))
+    stored = service.save_mapping(kb.version, body.model_dump(mode="json"), draft.model_dump(mode="json"))
+    return draft.model_copy(update={"id": stored.id, "created_at": stored.created_at})

@@ -139,14 +139,11 @@ def map_command(
     output: Annotated[str, typer.Option("--format", "-f", help="text, json, md or csv")] = "text",
 ) -> None:
     """Map a use case to the themes, principles, clauses and risk checks that apply."""
-    from datetime import UTC, datetime
-
     from pydantic import ValidationError
 
     from api.export import mapping_csv, mapping_markdown
-    from api.presenters import map_out
+    from api.presenters import map_and_store
     from api.schemas import MapIn
-    from kb.mapping import MapRequest
     from kb.search import InvalidQuery
     from kb.service import ClauseMap
     from kb.store import NotIngested
@@ -157,17 +154,11 @@ def map_command(
         body = MapIn(
             description=description, jurisdictions=jurisdiction or [], phase=phase, data_categories=data or [], k=k
         )
-        service = ClauseMap(Settings())
-        kb, mapping = service.map(
-            MapRequest(body.description, tuple(body.jurisdictions), body.phase, tuple(body.data_categories), body.k)
-        )
+        result = map_and_store(ClauseMap(Settings()), body)
     except ValidationError as exc:
         fail("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
     except (InvalidQuery, NotIngested) as exc:
         fail(str(exc))
-    draft = map_out(kb, mapping, body, "0" * 32, datetime.now(UTC))
-    stored = service.save_mapping(kb.version, body.model_dump(mode="json"), draft.model_dump(mode="json"))
-    result = draft.model_copy(update={"id": stored.id, "created_at": stored.created_at})
     if output == "json":
         typer.echo(result.model_dump_json(indent=2))
     elif output == "md":

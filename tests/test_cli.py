@@ -56,3 +56,12 @@ def test_missing_sources_directory(monkeypatch, tmp_path) -> None:
     monkeypatch.setenv("KB_SOURCES_DIR", str(tmp_path / "missing"))
     result = CliRunner().invoke(app, ["ingest"])
     assert result.exit_code == 1 and "does not exist" in result.output
+
+
+def test_map_prints_themes_and_exports_markdown(run) -> None:
+    text = run("map", "An AI model decides automatically who gets a loan", "--phase", "design")
+    assert text.exit_code == 0, text.output
+    assert "GDPR Art. 22" in text.stdout
+    markdown = run("map", "Face recognition at our office entrance", "--format", "md")
+    assert markdown.exit_code == 0 and markdown.stdout.startswith("# Use-case mapping")
+    assert run("map", "loans", "--phase", "testing").exit_code == 1

@@ -3,7 +3,6 @@ and export a mapping for the review record."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path
@@ -11,9 +10,8 @@ from fastapi.responses import PlainTextResponse
 
 from api.deps import get_service
 from api.export import mapping_csv, mapping_markdown
-from api.presenters import map_out
+from api.presenters import map_and_store
 from api.schemas import ErrorResponse, MapIn, MapOut
-from kb.mapping import MapRequest
 from kb.service import ClauseMap
 
 router = APIRouter(prefix="/v1", tags=["mapping"])
@@ -27,18 +25,7 @@ MappingId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="the id r
     summary="Map a use case to the themes, principles, clauses and checks that apply",
 )
 def map_use_case(body: MapIn, service: Annotated[ClauseMap, Depends(get_service)]) -> MapOut:
-    request = MapRequest(
-        description=body.description,
-        jurisdictions=tuple(body.jurisdictions),
-        phase=body.phase,
-        data_categories=tuple(body.data_categories),
-        k=body.k,
-        as_of=datetime.combine(body.as_of, time.max, tzinfo=UTC) if body.as_of else None,
-    )
-    kb, mapping = service.map(request)
-    draft = map_out(kb, mapping, body, "0" * 32, datetime.now(UTC))
-    stored = service.save_mapping(kb.version, body.model_dump(mode="json"), draft.model_dump(mode="json"))
-    return draft.model_copy(update={"id": stored.id, "created_at": stored.created_at})
+    return map_and_store(service, body)
 
 
 # The .md and .csv routes come first: "/map/{id}" would otherwise capture "…/abc.md" and refuse it.

@@ -195,13 +195,12 @@ def _themes(service: ClauseMap, kb: KnowledgeBase, clause: CatalogEntry) -> list
 def map_page(request: Request) -> HTMLResponse:
     """A use case in, the applicable themes out: each framework's principle side by side, the
     supporting clauses, the checklist for the phase, and the exports. The form state is the URL."""
-    from datetime import UTC, datetime
 
     from pydantic import ValidationError
 
-    from api.presenters import map_out
+    from api.presenters import map_and_store
     from api.schemas import MapIn
-    from kb.mapping import JURISDICTIONS, PHASES, MapRequest
+    from kb.mapping import JURISDICTIONS, PHASES
 
     service = _service(request)
     params = request.query_params
@@ -231,9 +230,7 @@ def map_page(request: Request) -> HTMLResponse:
                 phase=form["phase"],
                 data_categories=form["data_categories"],
             )
-            kb, mapping = service.map(
-                MapRequest(body.description, tuple(body.jurisdictions), body.phase, tuple(body.data_categories), body.k)
-            )
+            context["result"] = map_and_store(service, body)
         except ValidationError as exc:
             context["error"] = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
             return _page(request, "map.html", 422, **context)
@@ -242,9 +239,6 @@ def map_page(request: Request) -> HTMLResponse:
             return _page(request, "map.html", 422, **context)
         except Unavailable as exc:
             return _unavailable(request, exc)
-        draft = map_out(kb, mapping, body, "0" * 32, datetime.now(UTC))
-        stored = service.save_mapping(kb.version, body.model_dump(mode="json"), draft.model_dump(mode="json"))
-        context["result"] = draft.model_copy(update={"id": stored.id})
     return _page(request, "map.html", **context)
 
 
