@@ -23,42 +23,33 @@ def error_response(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse(status_code=status, content={"error": {"code": code, "message": message}})
 
 
+# The knowledge base's own errors, each with the status and code a client sees.
+DOMAIN_ERRORS: dict[type[Exception], tuple[int, str]] = {
+    InvalidQuery: (422, "invalid_query"),
+    InvalidClauseId: (422, "invalid_clause_id"),
+    UnknownClause: (404, "unknown_clause"),
+    UnknownMapping: (404, "unknown_mapping"),
+    UnknownSource: (404, "unknown_source"),
+    IngestRunning: (409, "ingest_running"),
+    NotIngested: (503, "not_ingested"),
+    IndexCorrupt: (503, "index_unavailable"),
+}
+
+
+def _domain_handler(status: int, code: str):
+    async def handle(_: Request, exc: Exception) -> JSONResponse:
+        return error_response(status, code, str(exc))
+
+    return handle
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(InvalidQuery)
-    async def invalid_query(_: Request, exc: InvalidQuery) -> JSONResponse:
-        return error_response(422, "invalid_query", str(exc))
-
-    @app.exception_handler(InvalidClauseId)
-    async def invalid_id(_: Request, exc: InvalidClauseId) -> JSONResponse:
-        return error_response(422, "invalid_clause_id", str(exc))
-
-    @app.exception_handler(UnknownClause)
-    async def unknown_clause(_: Request, exc: UnknownClause) -> JSONResponse:
-        return error_response(404, "unknown_clause", str(exc))
+    for exception, (status, code) in DOMAIN_ERRORS.items():
+        app.add_exception_handler(exception, _domain_handler(status, code))
 
     @app.exception_handler(AccessDenied)
     async def access_denied(_: Request, exc: AccessDenied) -> JSONResponse:
         return error_response(exc.status, exc.code, str(exc))
-
-    @app.exception_handler(IngestRunning)
-    async def ingest_running(_: Request, exc: IngestRunning) -> JSONResponse:
-        return error_response(409, "ingest_running", str(exc))
-
-    @app.exception_handler(UnknownMapping)
-    async def unknown_mapping(_: Request, exc: UnknownMapping) -> JSONResponse:
-        return error_response(404, "unknown_mapping", str(exc))
-
-    @app.exception_handler(UnknownSource)
-    async def unknown_source(_: Request, exc: UnknownSource) -> JSONResponse:
-        return error_response(404, "unknown_source", str(exc))
-
-    @app.exception_handler(NotIngested)
-    async def not_ingested(_: Request, exc: NotIngested) -> JSONResponse:
-        return error_response(503, "not_ingested", str(exc))
-
-    @app.exception_handler(IndexCorrupt)
-    async def index_corrupt(_: Request, exc: IndexCorrupt) -> JSONResponse:
-        return error_response(503, "index_unavailable", str(exc))
 
     @app.exception_handler(RequestValidationError)
     async def validation(_: Request, exc: RequestValidationError) -> JSONResponse:
