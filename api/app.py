@@ -14,6 +14,7 @@ from api.routers import admin, changes, clauses, health, mapping, search, source
 from api.security import install_security
 from api.web import STATIC_DIR
 from api.web import routes as web
+from kb.database import SchemaMismatch
 from kb.index import IndexCorrupt
 from kb.service import ClauseMap
 from kb.settings import Settings
@@ -32,7 +33,7 @@ def create_app(settings: Settings | None = None, service: ClauseMap | None = Non
             service.warm_up()
         except NotIngested as exc:
             log.warning("%s", exc)
-        except IndexCorrupt as exc:  # serve 503 with the reason rather than wrong results or nothing
+        except (IndexCorrupt, SchemaMismatch) as exc:  # serve 503 with the reason, never wrong results
             log.error("refusing to search: %s", exc)
         yield
 

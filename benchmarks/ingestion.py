@@ -152,12 +152,14 @@ def stale_fingerprints(settings) -> list[str]:
     from sqlmodel import Session, select
 
     from ingest.formats import parser_fingerprint
+    from kb.database import open_version
     from kb.models import Source
     from kb.registry import load_registry
-    from kb.store import DataDir, open_engine, sqlite_url
+    from kb.store import DataDir
 
     parsers = {entry.id: entry.parser for entry in load_registry(settings.registry_dir)}
-    engine = open_engine(sqlite_url(DataDir(settings.data_dir).require_current()))
+    data = DataDir.of(settings)
+    engine = open_version(data.database, data.require_current())
     try:
         with Session(engine) as session:
             return sorted(

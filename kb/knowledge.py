@@ -18,11 +18,12 @@ import numpy as np
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, or_, select
 
+from kb.database import VersionDatabase, open_version
 from kb.index import VectorIndex
 from kb.lexical import LexicalIndex, QueryExpander, tokenize
 from kb.models import Clause, ClauseVersion, RecitalLink, Reference, Source, Translation
 from kb.settings import Settings
-from kb.store import INDEX_DIR, DataDir, open_engine, sqlite_url
+from kb.store import INDEX_DIR, DataDir
 
 
 @dataclass(frozen=True)
@@ -48,9 +49,9 @@ SYNONYMS_FILE = "synonyms.yaml"
 
 
 class KnowledgeBase:
-    def __init__(self, version: Path, settings: Settings) -> None:
+    def __init__(self, version: Path, settings: Settings, database: VersionDatabase) -> None:
         self.version = version.name
-        self.engine: Engine = open_engine(settings.database_url or sqlite_url(version))
+        self.engine: Engine = open_version(database, version)
         self.index = VectorIndex.load(version / INDEX_DIR, expected_model=settings.model_name)
         self.lexical = LexicalIndex([key.text for key in self.index.keys])
         self.expander = QueryExpander.from_file(settings.registry_dir / SYNONYMS_FILE)
@@ -183,7 +184,7 @@ class Library:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.data = DataDir(settings.data_dir)
+        self.data = DataDir.of(settings)
         self._current: KnowledgeBase | None = None
         self._checked_at = 0.0
         self._lock = threading.Lock()
@@ -196,5 +197,7 @@ class Library:
             self._checked_at = now
             version = self.data.require_current()
             if self._current is None or self._current.version != version.name:
-                self._current = KnowledgeBase(version, self.settings)
+                previous, self._current = self._current, KnowledgeBase(version, self.settings, self.data.database)
+                if previous is not None:
+                    previous.close()  # requests still using it keep their connections until they return them
             return self._current

@@ -125,3 +125,11 @@ class StoredMapping(SQLModel, table=True):
     kb_version: str
     request: dict = Field(default_factory=dict, sa_column=Column(JSON))
     response: dict = Field(default_factory=dict, sa_column=Column(JSON))
+
+
+# Which tables live where: a published version's store (see kb.database), and the mappings store.
+KNOWLEDGE_TABLES = frozenset(
+    t.__tablename__
+    for t in (Source, Clause, Reference, RecitalLink, CheckItem, Translation, SourceVersion, ClauseVersion)
+)
+MAPPINGS_TABLES = frozenset({StoredMapping.__tablename__})

@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from kb.crosswalk import Crosswalk, CrosswalkError, load_crosswalk
+from kb.database import mappings_engine
 from kb.embedding import Embedder
 from kb.ids import ClauseId
 from kb.knowledge import CatalogEntry, KnowledgeBase, Library
@@ -24,7 +25,6 @@ from kb.mapping import Mapping, MapRequest, map_use_case, theme_vectors
 from kb.models import SourceVersion, StoredMapping
 from kb.search import Filters, Hit, InvalidQuery, search
 from kb.settings import Settings
-from kb.store import open_engine
 
 log = logging.getLogger(__name__)
 
@@ -111,9 +111,7 @@ class ClauseMap:
 
     @cached_property
     def _mappings(self) -> Engine:
-        self.settings.data_dir.mkdir(parents=True, exist_ok=True)
-        url = self.settings.mappings_url or f"sqlite:///{self.settings.data_dir / 'mappings.sqlite'}"
-        return open_engine(url, tables=[StoredMapping])
+        return mappings_engine(self.settings)
 
     def save_mapping(self, kb_version: str, request: dict, response: dict) -> StoredMapping:
         stored = StoredMapping(id=uuid.uuid4().hex, kb_version=kb_version, request=request, response=response)

@@ -1,9 +1,9 @@
 """Where the knowledge base lives on disk, and how a new version is published in one step.
 
-Layout of the data directory (SQLite, the default)::
+Layout of the data directory::
 
     data/CURRENT                 name of the published version (replaced atomically)
-    data/versions/<name>/kb.sqlite
+    data/versions/<name>/kb.sqlite   its tables (SQLite, the default; on PostgreSQL a schema, see kb.database)
     data/versions/<name>/index/  the FAISS index directory (see kb.index)
 
 Ingestion writes a complete new version beside the live one and then replaces ``CURRENT``; a
@@ -20,13 +20,9 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import event
-from sqlalchemy.engine import Engine
-from sqlmodel import SQLModel, create_engine
+from kb.database import PREFIX_FILE, SQLITE_FILE, SQLiteVersions, VersionDatabase, version_database
+from kb.settings import Settings
 
-from kb import models  # noqa: F401 - registers the tables on SQLModel.metadata
-
-DB_FILE = "kb.sqlite"
 INDEX_DIR = "index"
 KEEP_VERSIONS = 3
 
@@ -40,10 +36,15 @@ class IngestRunning(RuntimeError):
 
 
 class DataDir:
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, database: VersionDatabase | None = None) -> None:
         self.root = root
         self.versions = root / "versions"
         self.pointer = root / "CURRENT"
+        self.database = database or SQLiteVersions()
+
+    @classmethod
+    def of(cls, settings: Settings) -> DataDir:
+        return cls(settings.data_dir, version_database(settings))
 
     def current(self) -> Path | None:
         """The published version's directory, or None before the first ingest."""
@@ -61,18 +62,14 @@ class DataDir:
         return current
 
     def new_version(self) -> Path:
-        """A fresh directory for a version being built, seeded with a copy of the live database.
+        """A fresh, empty directory for a version being built (its store: ``kb.database.prepare_version``).
 
-        Directories left by an ingest that was killed before publishing are removed first.
+        Versions left by an ingest that was killed before publishing are removed first.
         """
         self.versions.mkdir(parents=True, exist_ok=True)
         self.remove_unpublished()
-        name = datetime.now(UTC).strftime("v%Y%m%dT%H%M%S%fZ")
-        path = self.versions / name
+        path = self.versions / datetime.now(UTC).strftime("v%Y%m%dT%H%M%S%fZ")
         path.mkdir()
-        live = self.current()
-        if live is not None and (live / DB_FILE).is_file():
-            shutil.copy2(live / DB_FILE, path / DB_FILE)
         return path
 
     def publish(self, version: Path) -> None:
@@ -90,7 +87,7 @@ class DataDir:
         live = self.current()
         for path in self.versions.iterdir():
             if path.is_dir() and path != live and (live is None or path.name > live.name):
-                shutil.rmtree(path, ignore_errors=True)
+                self.discard(path)
 
     @contextmanager
     def writer_lock(self) -> Iterator[None]:
@@ -107,7 +104,20 @@ class DataDir:
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
     def discard(self, version: Path) -> None:
+        """Remove a version: its store first, then its directory (a kill in between leaves a
+        directory without a store, which the next ingest removes)."""
+        self.database.drop(version)
         shutil.rmtree(version, ignore_errors=True)
+
+    def copy_to(self, target: Path) -> DataDir:
+        """A copy of this data directory with its versions' stores (a backup, or a scratch copy)."""
+        ignore = shutil.ignore_patterns(SQLITE_FILE, PREFIX_FILE, "*.lock")
+        shutil.copytree(self.root, target, ignore=ignore)
+        copy = DataDir(target, self.database)
+        for version in sorted(self.versions.iterdir()) if self.versions.is_dir() else []:
+            if self.database.exists(version):
+                self.database.copy(version, copy.versions / version.name)
+        return copy
 
     def prune(self, keep: int) -> None:
         """Remove all but the newest ``keep`` versions; never the live one."""
@@ -115,29 +125,7 @@ class DataDir:
         versions = sorted(p for p in self.versions.iterdir() if p.is_dir())
         for old in versions[:-keep]:
             if old != live:
-                shutil.rmtree(old, ignore_errors=True)
-
-
-def sqlite_url(version: Path) -> str:
-    return f"sqlite:///{version / DB_FILE}"
-
-
-def open_engine(url: str, tables: list[type[SQLModel]] | None = None) -> Engine:
-    """An engine with the schema (or just ``tables``) created; SQLite connections check foreign keys."""
-    if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False})
-        event.listen(engine, "connect", _sqlite_pragmas)
-    else:
-        engine = create_engine(url, pool_pre_ping=True)
-    chosen = [t.__table__ for t in tables] if tables else None  # type: ignore[attr-defined]
-    SQLModel.metadata.create_all(engine, tables=chosen)
-    return engine
-
-
-def _sqlite_pragmas(connection, _record) -> None:
-    cursor = connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
+                self.discard(old)
 
 
 def _fsync_tree(directory: Path) -> None:

@@ -11,6 +11,7 @@ import pytest
 
 from kb.embedding import Embedder
 from kb.settings import Settings
+from kb.store import DataDir
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ARTIFACTS = Path(__file__).parent / "artifacts"
@@ -42,6 +43,13 @@ def ingested(tmp_path_factory: pytest.TempPathFactory, corpus_dir: Path, embedde
     report = ingest(settings, embedder, history=True)  # as the README does: earlier versions on record
     assert not report.failed, [f.message for f in report.failed]
     return settings
+
+
+def copy_data_dir(source: Path, target: Path) -> Path:
+    """A private copy of an ingested data directory, for a test that ingests into it or damages it.
+    On PostgreSQL (KB_DATABASE_URL) the copy gets its own copies of the versions' schemas."""
+    DataDir.of(Settings(data_dir=source)).copy_to(target)
+    return target
 
 
 @pytest.fixture

@@ -23,6 +23,7 @@ from kb.search import Filters
 from kb.service import ClauseMap
 from kb.settings import Settings
 from kb.store import DataDir
+from tests.conftest import copy_data_dir
 
 pytestmark = pytest.mark.slow
 
@@ -104,7 +105,7 @@ def test_as_of_answers_as_the_knowledge_base_stood_then(service: ClauseMap) -> N
 
 def _copy(settings: Settings, tmp_path: Path) -> Settings:
     data_dir = tmp_path / "data"
-    shutil.copytree(settings.data_dir, data_dir)
+    copy_data_dir(settings.data_dir, data_dir)
     corpus = tmp_path / "corpus"
     for source in ("gdpr", "oecd-ai"):
         shutil.copytree(settings.sources_dir / source, corpus / source)

@@ -12,6 +12,7 @@ from kb.models import Clause, Source
 from kb.registry import load_registry
 from kb.settings import Settings
 from kb.store import DataDir
+from tests.conftest import copy_data_dir
 
 pytestmark = pytest.mark.slow
 
@@ -39,7 +40,7 @@ def test_gdpr_clauses_are_stored_with_hierarchy_and_references(ingested: Setting
 def live_copy(ingested: Settings, tmp_path: Path) -> Settings:
     """A private copy of the ingested data directory, for tests that ingest again."""
     data_dir = tmp_path / "data"
-    shutil.copytree(ingested.data_dir, data_dir)
+    copy_data_dir(ingested.data_dir, data_dir)
     return Settings(data_dir=data_dir, sources_dir=ingested.sources_dir)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 
@@ -10,6 +9,7 @@ import httpx
 import pytest
 
 from kb.settings import Settings
+from tests.conftest import copy_data_dir
 from tests.test_api import start_server, stop_server
 
 pytestmark = pytest.mark.slow
@@ -22,7 +22,7 @@ SERVER_LOGS: list[Path] = []
 @pytest.fixture(scope="module")
 def private_copy(ingested: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     data_dir = tmp_path_factory.mktemp("secure") / "data"
-    shutil.copytree(ingested.data_dir, data_dir)
+    copy_data_dir(ingested.data_dir, data_dir)
     return Settings(data_dir=data_dir, sources_dir=ingested.sources_dir)
 
 

@@ -13,6 +13,7 @@ from kb.registry import load_registry
 from kb.search import Filters
 from kb.service import ClauseMap
 from kb.settings import Settings
+from tests.conftest import copy_data_dir
 
 pytestmark = pytest.mark.slow
 
@@ -68,7 +69,7 @@ def test_a_maintainer_adds_a_guideline_without_code(ingested: Settings, tmp_path
         encoding="utf-8",
     )
     data_dir = tmp_path / "data"
-    shutil.copytree(ingested.data_dir, data_dir)
+    copy_data_dir(ingested.data_dir, data_dir)
     settings = Settings(data_dir=data_dir, sources_dir=ingested.sources_dir, registry_dir=registry)
     assert "acme-hr" in {e.id for e in load_registry(registry)}
     report = ingest(settings, embedder, only=["acme-hr"])
