@@ -19,6 +19,7 @@ import secrets
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
+from functools import cache
 from pathlib import Path
 from typing import Protocol
 
@@ -32,7 +33,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.pool import NullPool
 from sqlmodel import SQLModel, create_engine
 
-from kb.models import KNOWLEDGE_TABLES
+from kb.models import KNOWLEDGE_TABLES, MAPPINGS_TABLES
 from kb.settings import Settings
 
 SQLITE_FILE = "kb.sqlite"
@@ -50,6 +51,7 @@ class SchemaMismatch(RuntimeError):
 # --- migrations -------------------------------------------------------------------------------
 
 
+@cache
 def head_revision(script: str = KNOWLEDGE) -> str:
     return ScriptDirectory.from_config(_alembic_config(script)).get_current_head()
 
@@ -112,13 +114,14 @@ def _alembic_config(script: str, connection: Connection | None = None) -> Config
     return config
 
 
-def _known_revisions(script: str) -> set[str]:
-    return {r.revision for r in ScriptDirectory.from_config(_alembic_config(script)).walk_revisions()}
+@cache
+def _known_revisions(script: str) -> frozenset[str]:
+    return frozenset(r.revision for r in ScriptDirectory.from_config(_alembic_config(script)).walk_revisions())
 
 
 def _has_tables(connection: Connection, script: str) -> bool:
     names = set(inspect(connection).get_table_names())
-    return bool(names & (KNOWLEDGE_TABLES if script == KNOWLEDGE else {"storedmapping"}))
+    return bool(names & (KNOWLEDGE_TABLES if script == KNOWLEDGE else MAPPINGS_TABLES))
 
 
 @contextmanager

@@ -33,11 +33,17 @@ class Settings(BaseSettings):
         default=("en",), description="languages the embedding model handles; others are searched lexically"
     )
     database_url: str | None = Field(
-        default=None, description="SQLAlchemy URL; default: a SQLite file in the data directory"
+        default=None,
+        repr=False,  # may hold a password
+        description="postgresql://… to keep the versions' tables in PostgreSQL (a schema per version); "
+        "default: a SQLite file in each version's directory",
     )
     query_threads: int = Field(default=1, description="torch threads for encoding a query (serving)")
     mappings_url: str | None = Field(
-        default=None, description="SQLAlchemy URL of the stored mappings; default: data/mappings.sqlite"
+        default=None,
+        repr=False,
+        description="SQLAlchemy URL of the stored mappings; default: data/mappings.sqlite, or a schema "
+        "beside the versions' on PostgreSQL",
     )
     max_query_chars: int = Field(default=2000, description="longest query accepted")
     max_k: int = Field(default=100, description="most results one search may ask for")

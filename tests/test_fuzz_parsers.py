@@ -1,8 +1,10 @@
 """Every parser, fed random and mutated documents: it returns clauses or raises ParseError with a
-message — never another exception, never a hang (hypothesis deadline), never unbounded output."""
+message — never another exception, never a hang (hypothesis deadline), never unbounded output.
+Bounded for CI; for a longer run: ``KB_FUZZ_EXAMPLES=1000 pytest tests/test_fuzz_parsers.py``."""
 
 from __future__ import annotations
 
+import os
 import zlib
 from pathlib import Path
 
@@ -25,7 +27,8 @@ SEEDS = {
     "principles-text": FIXTURES / "internal" / "tiny_principles.ja.txt",
     "guideline-yaml": FIXTURES / "internal" / "tiny_guideline.yaml",
 }
-FUZZ = settings(max_examples=40, deadline=5000, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+EXAMPLES = int(os.environ.get("KB_FUZZ_EXAMPLES", "40"))  # per parser and strategy; more for a long run
+FUZZ = settings(max_examples=EXAMPLES, deadline=5000, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
 
 
 def run_parser(name: str, data: bytes) -> None:
