@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from sqlalchemy.exc import OperationalError
 
 from api.errors import install_error_handlers
 from api.routers import admin, changes, clauses, health, mapping, search, sources
@@ -35,6 +36,8 @@ def create_app(settings: Settings | None = None, service: ClauseMap | None = Non
             log.warning("%s", exc)
         except (IndexCorrupt, SchemaMismatch) as exc:  # serve 503 with the reason, never wrong results
             log.error("refusing to search: %s", exc)
+        except OperationalError as exc:  # the database is down: start anyway, answer 503 until it is back
+            log.error("database unavailable at start-up: %s", exc.orig)
         yield
 
     app = FastAPI(

@@ -29,7 +29,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Integer, event, inspect, text
 from sqlalchemy.engine import Connection, Engine, make_url
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.pool import NullPool
 from sqlmodel import SQLModel, create_engine
 
@@ -46,6 +46,11 @@ BASELINE = {KNOWLEDGE: "0001", MAPPINGS: "m0001"}  # what a store made before mi
 
 class SchemaMismatch(RuntimeError):
     """A store's tables are not at the revision this code expects, or are missing."""
+
+
+class DatabaseError(RuntimeError):
+    """The database refused a step (a role without the right to create schemas) or could not be
+    reached; the message names the store and gives the server's reason."""
 
 
 # --- migrations -------------------------------------------------------------------------------
@@ -242,15 +247,16 @@ class PostgresVersions:
         return postgres_engine(self.url, self.schema(version))
 
     def exists(self, version: Path) -> bool:
-        with self._admin() as connection:
-            found = connection.execute(
-                text("SELECT 1 FROM information_schema.schemata WHERE schema_name = :s"), {"s": self.schema(version)}
-            )
-            return found.first() is not None
+        return self.schema_exists(self.schema(version))
 
     def create(self, version: Path) -> None:
         with self._admin() as connection:
             connection.execute(text(f'CREATE SCHEMA "{self.schema(version)}"'))
+
+    def schema_exists(self, schema: str) -> bool:
+        with self._admin() as connection:
+            found = connection.execute(text("SELECT 1 FROM pg_namespace WHERE nspname = :s"), {"s": schema})
+            return found.first() is not None
 
     def copy(self, source: Path, version: Path) -> None:
         """Create the schema at the source's revision, then copy every table server-side."""
@@ -291,7 +297,7 @@ class PostgresVersions:
             connection.execute(text(f'DROP SCHEMA IF EXISTS "{self.schema(version)}" CASCADE'))
 
     def describe(self, version: Path) -> str:
-        return f"schema {self.schema(version)} of {make_url(self.url).render_as_string(hide_password=True)}"
+        return f"schema {self.schema(version)} of {_safe(self.url)}"
 
     @contextmanager
     def _admin(self) -> Iterator[Connection]:
@@ -299,8 +305,16 @@ class PostgresVersions:
         try:
             with engine.begin() as connection:
                 yield connection
+        except IntegrityError:
+            raise
+        except DBAPIError as exc:
+            raise DatabaseError(f"{_safe(self.url)}: {exc.orig}".strip()) from exc
         finally:
             engine.dispose()
+
+
+def _safe(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
 
 
 def _serial_key(table) -> bool:
@@ -338,17 +352,20 @@ def prepare_version(database: VersionDatabase, version: Path, live: Path | None)
     """The engine of a version being built: a copy of the live store, upgraded to the newest
     migration. Also returns the live store's revision when the copy had to be upgraded (then the
     version must be published even if no source changed), else None."""
-    if live is None or not database.exists(live):
-        database.create(version)
+    try:
+        if live is None or not database.exists(live):
+            database.create(version)
+            engine = database.engine(version)
+            upgrade(engine)
+            return engine, None
+        live_engine = database.engine(live)
+        live_revision = current_revision(live_engine)
+        live_engine.dispose()
+        database.copy(live, version)
         engine = database.engine(version)
         upgrade(engine)
-        return engine, None
-    live_engine = database.engine(live)
-    live_revision = current_revision(live_engine)
-    live_engine.dispose()
-    database.copy(live, version)
-    engine = database.engine(version)
-    upgrade(engine)
+    except DBAPIError as exc:
+        raise DatabaseError(f"cannot build {database.describe(version)}: {exc.orig}".strip()) from exc
     return engine, (live_revision or "unversioned") if live_revision != head_revision() else None
 
 
@@ -373,9 +390,10 @@ def mappings_engine(settings: Settings) -> Engine:
         else:
             engine = create_engine(_driver_url(url), pool_pre_ping=True)
     elif isinstance(version_database(settings), PostgresVersions):
-        schema = f"{schema_prefix(settings.data_dir)}_mappings"
-        with suppress(IntegrityError), PostgresVersions(settings.database_url)._admin() as connection:
-            connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))  # two workers may race here
+        schema, versions = f"{schema_prefix(settings.data_dir)}_mappings", PostgresVersions(settings.database_url)
+        if not versions.schema_exists(schema):  # a replica's role may read and write it, not create it
+            with suppress(IntegrityError), versions._admin() as connection:
+                connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))  # two workers may race here
         engine = postgres_engine(settings.database_url, schema)
     else:
         settings.data_dir.mkdir(parents=True, exist_ok=True)

@@ -13,6 +13,7 @@ reader always sees one whole version, and a crash mid-ingest leaves the previous
 from __future__ import annotations
 
 import fcntl
+import logging
 import os
 import shutil
 from collections.abc import Iterator
@@ -20,8 +21,10 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from kb.database import PREFIX_FILE, SQLITE_FILE, SQLiteVersions, VersionDatabase, version_database
+from kb.database import PREFIX_FILE, SQLITE_FILE, DatabaseError, SQLiteVersions, VersionDatabase, version_database
 from kb.settings import Settings
+
+log = logging.getLogger(__name__)
 
 INDEX_DIR = "index"
 KEEP_VERSIONS = 3
@@ -105,8 +108,13 @@ class DataDir:
 
     def discard(self, version: Path) -> None:
         """Remove a version: its store first, then its directory (a kill in between leaves a
-        directory without a store, which the next ingest removes)."""
-        self.database.drop(version)
+        directory without a store, which the next ingest removes). If the database cannot drop the
+        store now, the directory stays, so that a later ingest tries again."""
+        try:
+            self.database.drop(version)
+        except DatabaseError as exc:
+            log.warning("could not remove %s now, the next ingest tries again: %s", version.name, exc)
+            return
         shutil.rmtree(version, ignore_errors=True)
 
     def copy_to(self, target: Path) -> DataDir:
