@@ -7,9 +7,12 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api.security import AccessDenied
+from kb.database import SchemaMismatch
+from kb.diskerrors import DataDirUnwritable
 from kb.ids import InvalidClauseId
 from kb.index import IndexCorrupt
 from kb.search import InvalidQuery
@@ -33,6 +36,8 @@ DOMAIN_ERRORS: dict[type[Exception], tuple[int, str]] = {
     IngestRunning: (409, "ingest_running"),
     NotIngested: (503, "not_ingested"),
     IndexCorrupt: (503, "index_unavailable"),
+    SchemaMismatch: (503, "schema_mismatch"),
+    DataDirUnwritable: (507, "data_dir_unwritable"),
 }
 
 
@@ -63,6 +68,12 @@ def install_error_handlers(app: FastAPI) -> None:
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {400: "bad_request", 404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         return error_response(exc.status_code, code, str(exc.detail))
+
+    @app.exception_handler(OperationalError)
+    async def database_unavailable(_: Request, exc: OperationalError) -> JSONResponse:
+        log.error("database unavailable: %s", exc.orig)  # the URL's password is never in this text
+        message = "the clause database cannot be reached right now; try again shortly"
+        return error_response(503, "database_unavailable", message)
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:

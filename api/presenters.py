@@ -21,6 +21,7 @@ from api.schemas import (
     TranslationOut,
 )
 from kb.diff import word_diff
+from kb.diskerrors import mapping_unstored
 from kb.knowledge import CatalogEntry, KnowledgeBase
 from kb.mapping import CheckMatch, Mapping, MapRequest, Supporting, ThemeMatch
 from kb.models import ClauseVersion, Source, SourceVersion
@@ -180,5 +181,11 @@ def map_and_store(service: ClauseMap, body: MapIn) -> MapOut:
                          body.k, as_of)
     kb, mapping = service.map(request)
     draft = map_out(kb, mapping, body, "0" * 32, datetime.now(UTC))
-    stored = service.save_mapping(kb.version, body.model_dump(mode="json"), draft.model_dump(mode="json"))
+    try:
+        stored = service.save_mapping(kb.version, body.model_dump(mode="json"), draft.model_dump(mode="json"))
+    except Exception as exc:  # data/mappings.sqlite on a full disk or a read-only data directory: say so
+        problem = None if service.settings.mappings_url else mapping_unstored(exc, service.settings.data_dir)
+        if problem is None:
+            raise
+        raise problem from exc
     return draft.model_copy(update={"id": stored.id, "created_at": stored.created_at})

@@ -36,10 +36,9 @@ def evaluate(
     id level, per source of the labels and overall, beside a fixed list of the ten most frequent expected
     articles; write the queries that found no expected article in the top 10 to the failures file."""
     from cli.main import fail
-    from kb.evaluation import SCOPES, EvalFileError, evaluate_search, load_queries
-    from kb.search import METHODS, InvalidQuery
+    from kb.evaluation import SCOPES, evaluate_search, load_queries
+    from kb.search import METHODS
     from kb.service import ClauseMap
-    from kb.store import NotIngested
 
     settings = Settings()
     if method not in (*METHODS, "map"):
@@ -50,13 +49,10 @@ def evaluate(
         fail(f"--k must be between 1 and {settings.max_k}, not {k}")
     if limit is not None and limit < 1:
         fail(f"--limit must be at least 1, not {limit}")
-    try:
-        queries = load_queries(file)[:limit]
-        service = ClauseMap(settings)
-        service.warm_up()
-        report = evaluate_search(service, queries, file.name, method, k, scope)
-    except (EvalFileError, InvalidQuery, NotIngested) as exc:
-        fail(str(exc))
+    queries = load_queries(file)[:limit]
+    service = ClauseMap(settings)
+    service.warm_up()
+    report = evaluate_search(service, queries, file.name, method, k, scope)
     failures_path = failures or settings.data_dir / "eval" / f"{file.stem}-failures.jsonl"
     failures_path.parent.mkdir(parents=True, exist_ok=True)
     failures_path.write_text("".join(json.dumps(f, ensure_ascii=False) + "\n" for f in report.retrieval.failures))

@@ -17,14 +17,9 @@ def fetch(
 ) -> None:
     """Download each source's files from its official URLs; a file is replaced only after a complete,
     verified download, and an unchanged one is not downloaded again. Exit code 2 if any source failed."""
-    from cli.main import fail
-    from ingest.fetch import UnknownSource, fetch_registered
-    from kb.registry import RegistryError
+    from ingest.fetch import fetch_registered
 
-    try:
-        reports = fetch_registered(Settings(), only=source, timeout=timeout)
-    except (RegistryError, UnknownSource) as exc:
-        fail(str(exc))
+    reports = fetch_registered(Settings(), only=source, timeout=timeout)
     for report in reports:
         typer.secho(f"{report.source_id:10} {report.status:12} {report.message}", fg=_COLOURS.get(report.status))
     if any(report.failed for report in reports):

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import sys
+from collections.abc import Callable
 from typing import Annotated, NoReturn
 
 import typer
@@ -20,7 +22,51 @@ def fail(message: str, code: int = 1) -> NoReturn:
     raise typer.Exit(code)
 
 
+def reporting_errors(command: Callable[..., None]) -> Callable[..., None]:
+    """The knowledge base's own errors say what is wrong and what to do: print them as
+    ``error: …`` and exit 1, instead of a traceback."""
+
+    @functools.wraps(command)
+    def run(*args, **kwargs) -> None:
+        try:
+            command(*args, **kwargs)
+        except Exception as exc:
+            message = _reportable(exc)
+            if message is None:
+                raise
+            fail(message)
+
+    return run
+
+
+def _reportable(exc: Exception) -> str | None:
+    from sqlalchemy.exc import OperationalError
+
+    from ingest.fetch import UnknownSource as UnknownFetchSource
+    from ingest.pipeline import SourceFailed
+    from kb.crosswalk import CrosswalkError
+    from kb.database import DatabaseError, SchemaMismatch
+    from kb.diskerrors import DataDirUnwritable
+    from kb.evaluation import EvalFileError
+    from kb.ids import InvalidClauseId
+    from kb.index import IndexCorrupt
+    from kb.registry import RegistryError
+    from kb.search import InvalidQuery
+    from kb.service import UnknownClause, UnknownMapping, UnknownSource
+    from kb.store import IngestRunning, NotIngested
+
+    if isinstance(exc, OperationalError):
+        return f"cannot reach the database: {exc.orig}"
+    reported = (
+        SourceFailed, RegistryError, IngestRunning, DataDirUnwritable, NotIngested, SchemaMismatch, DatabaseError,
+        IndexCorrupt, InvalidQuery, InvalidClauseId, UnknownClause, UnknownMapping, UnknownSource,
+        UnknownFetchSource, EvalFileError, CrosswalkError,
+    )  # fmt: skip
+    return str(exc) if isinstance(exc, reported) else None
+
+
 @app.command()
+@reporting_errors
 def ingest(
     source: Annotated[list[str] | None, typer.Option("--source", "-s", help="only these source ids")] = None,
     history: Annotated[
@@ -41,22 +87,18 @@ def ingest(
                 raise
             if exc.exit_code == 2:
                 typer.secho("some downloads failed: their local copies are ingested", fg=typer.colors.YELLOW)
-    from ingest.pipeline import SourceFailed
     from ingest.pipeline import ingest as run_ingest
-    from kb.registry import RegistryError
-    from kb.store import IngestRunning
 
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
-    try:
-        report = run_ingest(Settings(), only=source, history=history)
-    except (SourceFailed, RegistryError, IngestRunning) as exc:
-        fail(str(exc))
+    report = run_ingest(Settings(), only=source, history=history)
     for item in report.sources:
         colour = typer.colors.RED if item.status in ("failed", "unavailable") else typer.colors.GREEN
         counts = ", ".join(f"{n} {kind}" for kind, n in sorted(item.counts.items()))
         changes = f"+{len(item.added)} ~{len(item.amended)} -{len(item.repealed)}"
         detail = item.message or f"{counts} ({changes})"
         typer.secho(f"{item.source_id:10} {item.status:11} {item.seconds:6.1f}s  {detail}", fg=colour)
+    if report.schema_upgraded_from:
+        typer.echo(f"database schema upgraded from revision {report.schema_upgraded_from}")
     if report.published:
         typer.echo(
             f"published {report.version}: {report.indexed} texts indexed, {report.embedded} embedded, "
@@ -69,6 +111,7 @@ def ingest(
 
 
 @app.command()
+@reporting_errors
 def search(
     query: Annotated[str, typer.Argument(help="the situation, in plain words")],
     k: Annotated[int, typer.Option("-k", help="how many results")] = 10,
@@ -78,14 +121,10 @@ def search(
 ) -> None:
     """Search the knowledge base."""
     from api.presenters import search_result
-    from kb.search import Filters, InvalidQuery
+    from kb.search import Filters
     from kb.service import ClauseMap
-    from kb.store import NotIngested
 
-    try:
-        outcome = ClauseMap(Settings()).search(query, k, Filters(sources=tuple(source or ())), group)
-    except (InvalidQuery, NotIngested) as exc:
-        fail(str(exc))
+    outcome = ClauseMap(Settings()).search(query, k, Filters(sources=tuple(source or ())), group)
     results = [search_result(outcome.kb, hit) for hit in outcome.hits]
     if as_json:
         typer.echo(json.dumps([r.model_dump(mode="json") for r in results], indent=2, ensure_ascii=False))
@@ -97,20 +136,16 @@ def search(
 
 
 @app.command()
+@reporting_errors
 def show(
     clause_id: Annotated[str, typer.Argument(help="e.g. gdpr:art-22(1)")],
     as_json: Annotated[bool, typer.Option("--json", help="print JSON, as the API returns it")] = False,
 ) -> None:
     """Show one clause with its hierarchy and cross-references."""
     from api.presenters import clause_out
-    from kb.ids import InvalidClauseId
-    from kb.service import ClauseMap, UnknownClause
-    from kb.store import NotIngested
+    from kb.service import ClauseMap
 
-    try:
-        kb, clause = ClauseMap(Settings()).clause(clause_id)
-    except (InvalidClauseId, UnknownClause, NotIngested) as exc:
-        fail(str(exc))
+    kb, clause = ClauseMap(Settings()).clause(clause_id)
     out = clause_out(kb, clause)
     if as_json:
         typer.echo(out.model_dump_json(indent=2))
@@ -130,6 +165,7 @@ def show(
 
 
 @app.command(name="map")
+@reporting_errors
 def map_command(
     description: Annotated[str, typer.Argument(help="the use case, in a few sentences")],
     jurisdiction: Annotated[list[str] | None, typer.Option("--jurisdiction", "-j", help="EU, US-CA, JP, OECD")] = None,
@@ -144,9 +180,7 @@ def map_command(
     from api.export import mapping_csv, mapping_markdown
     from api.presenters import map_and_store
     from api.schemas import MapIn
-    from kb.search import InvalidQuery
     from kb.service import ClauseMap
-    from kb.store import NotIngested
 
     if output not in ("text", "json", "md", "csv"):
         fail(f"--format must be text, json, md or csv, not {output!r}")
@@ -157,8 +191,6 @@ def map_command(
         result = map_and_store(ClauseMap(Settings()), body)
     except ValidationError as exc:
         fail("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
-    except (InvalidQuery, NotIngested) as exc:
-        fail(str(exc))
     if output == "json":
         typer.echo(result.model_dump_json(indent=2))
     elif output == "md":
@@ -188,6 +220,7 @@ def _print_mapping(result: MapOut) -> None:
 
 
 @app.command()
+@reporting_errors
 def changes(
     source: Annotated[str | None, typer.Option("--source", "-s", help="only this source")] = None,
     since: Annotated[str | None, typer.Option(help="only versions effective on or after YYYY-MM-DD")] = None,
@@ -197,17 +230,14 @@ def changes(
     from datetime import date, datetime
 
     from api.presenters import source_changes
-    from kb.service import ClauseMap, UnknownSource
-    from kb.store import NotIngested
+    from kb.service import ClauseMap
 
     try:
         start = datetime.combine(date.fromisoformat(since), datetime.min.time()) if since else None
-        service = ClauseMap(Settings())
-        versions = service.changes(start, source)
     except ValueError as exc:
         fail(f"--since must be a date like 2024-05-03 ({exc})")
-    except (UnknownSource, NotIngested) as exc:
-        fail(str(exc))
+    service = ClauseMap(Settings())
+    versions = service.changes(start, source)
     out = [source_changes(service.kb(), v) for v in versions]
     if as_json:
         typer.echo(json.dumps([o.model_dump(mode="json") for o in out], indent=2, ensure_ascii=False))
@@ -236,6 +266,7 @@ def render_diff(change: ClauseChange) -> str:
 
 
 @app.command()
+@reporting_errors
 def serve(
     host: Annotated[str | None, typer.Option(help="bind address (default KB_HOST)")] = None,
     port: Annotated[int | None, typer.Option(help="port (default KB_PORT)")] = None,
@@ -259,8 +290,8 @@ def main() -> None:  # pragma: no cover - console-script entry
 
 from cli.fetch_cmd import fetch  # noqa: E402
 
-app.command(name="fetch")(fetch)
+app.command(name="fetch")(reporting_errors(fetch))
 
 from cli.evaluate import evaluate  # noqa: E402
 
-app.command(name="eval")(evaluate)
+app.command(name="eval")(reporting_errors(evaluate))

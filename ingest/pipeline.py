@@ -21,6 +21,8 @@ from ingest.formats import CHECK_READERS, parser_fingerprint, parser_for
 from ingest.history import apply_version
 from ingest.parsers import ParseError
 from ingest.parsers.guideline_yaml import CheckItem as CheckItemRecord
+from kb.database import prepare_version
+from kb.diskerrors import unwritable
 from kb.embedding import Embedder
 from kb.ids import ClauseId, InvalidClauseId
 from kb.index import IndexCorrupt, VectorIndex
@@ -36,7 +38,7 @@ from kb.models import CheckItem, Clause, ClauseVersion, RecitalLink, Source, Tra
 from kb.records import ClauseRecord
 from kb.registry import SourceEntry, load_registry
 from kb.settings import Settings
-from kb.store import INDEX_DIR, DataDir, open_engine, sqlite_url
+from kb.store import INDEX_DIR, DataDir
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +67,7 @@ class IngestReport:
     indexed: int
     seconds: float
     published: bool = True
+    schema_upgraded_from: str | None = None  # the live version's schema revision, when this ingest upgraded it
 
     @property
     def failed(self) -> list[SourceReport]:
@@ -91,9 +94,15 @@ def ingest(
             "folder holding the official documents (one sub-folder per source)"
         )
     embedder = embedder or Embedder(settings.model_name)
-    data = DataDir(settings.data_dir)
-    with data.writer_lock():
-        return _ingest_locked(settings, embedder, data, entries, history, started)
+    data = DataDir.of(settings)
+    try:
+        with data.writer_lock():
+            return _ingest_locked(settings, embedder, data, entries, history, started)
+    except Exception as exc:  # a full disk or a read-only data directory: say so, in words to act on
+        problem = unwritable(exc, data)
+        if problem is None:
+            raise
+        raise problem from exc
 
 
 def _ingest_locked(
@@ -101,13 +110,14 @@ def _ingest_locked(
 ) -> IngestReport:
     previous_version = data.current()
     version = data.new_version()
+    engine = None
     try:
-        engine = open_engine(sqlite_url(version))
+        engine, upgraded_from = prepare_version(data.database, version, previous_version)
         with Session(engine) as session:
             reports = [_ingest_one(session, entry, settings, history) for entry in entries]
             texts = _indexable_texts(session)
         previous_index = _load_previous_index(previous_version)
-        if previous_index is not None and all(r.status == "unchanged" for r in reports):
+        if previous_index is not None and not upgraded_from and all(r.status == "unchanged" for r in reports):
             engine.dispose()
             data.discard(version)
             return IngestReport(previous_version.name, reports, 0, 0, time.perf_counter() - started, published=False)
@@ -118,9 +128,13 @@ def _ingest_locked(
         engine.dispose()
         data.publish(version)
     except BaseException:
+        if engine is not None:
+            engine.dispose()  # let go of the half-built store before removing it
         data.discard(version)
         raise
-    return IngestReport(version.name, reports, embedded, len(texts), time.perf_counter() - started)
+    return IngestReport(
+        version.name, reports, embedded, len(texts), time.perf_counter() - started, schema_upgraded_from=upgraded_from
+    )
 
 
 def _select(entries: list[SourceEntry], only: list[str] | None) -> list[SourceEntry]:

@@ -73,6 +73,9 @@ def upgrade(engine: Engine, script: str = KNOWLEDGE, revision: str = "head") -> 
     A store written before migrations existed has the tables but no revision: it is stamped at the
     baseline first, then upgraded like any other.
     """
+    already = current_revision(engine)
+    if already is not None and already == (head_revision(script) if revision == "head" else revision):
+        return already  # nothing to do, and nothing written: a read-only data directory still serves
     with _migration_lock(engine), engine.begin() as connection:
         config = _alembic_config(script, connection)
         before = MigrationContext.configure(connection).get_current_revision()

@@ -131,7 +131,14 @@ class VectorIndex:
     def save(self, directory: Path) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         vectors_path = directory / "vectors.faiss"
-        faiss.write_index(self.index, str(vectors_path))
+        # Through a Python file, not faiss.write_index(path): FAISS only prints (and drops) an error
+        # from the final flush, so a full disk could leave a truncated file whose checksum matches.
+        try:
+            with vectors_path.open("wb") as handle:
+                faiss.write_index(self.index, faiss.PyCallbackIOWriter(handle.write))
+        except OSError as exc:
+            exc.filename = exc.filename or str(vectors_path)
+            raise
         (directory / "keys.json").write_text(json.dumps([asdict(k) for k in self.keys]))
         meta = IndexMeta(**{**asdict(self.meta), "vectors_sha256": _sha256(vectors_path)})
         (directory / "meta.json").write_text(json.dumps(asdict(meta), indent=2))

@@ -71,3 +71,23 @@ def copy_of_corpus(tmp_path: Path, corpus_dir: Path):
         return target
 
     return make
+
+
+REWORDED = (b"AI actors should ensure traceability", b"AI actors should ensure full traceability")
+
+
+@pytest.fixture
+def reworded_oecd(ingested: Settings, copy_of_corpus) -> Path:
+    """A sources directory holding only the OECD source, with one clause reworded (``REWORDED``):
+    ``ingest -s oecd`` from it embeds that clause and publishes a new version."""
+    from kb.registry import load_registry
+
+    corpus = copy_of_corpus("oecd-ai")
+    for path in corpus.rglob("*"):
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    entry = next(e for e in load_registry(ingested.registry_dir) if e.id == "oecd")
+    path = corpus / entry.files[0]
+    old, new = REWORDED
+    assert path.read_bytes().count(old) == 1
+    path.write_bytes(path.read_bytes().replace(old, new))
+    return corpus

@@ -24,9 +24,10 @@ from pydantic import BaseModel, Field
 from api.deps import get_service
 from api.schemas import ErrorResponse
 from api.security import AdminClient
+from kb.diskerrors import unwritable
 from kb.service import ClauseMap
 from kb.settings import Settings
-from kb.store import IngestRunning
+from kb.store import DataDir, IngestRunning
 
 router = APIRouter(prefix="/v1/admin", tags=["admin"])
 audit = logging.getLogger("clausemap.audit")
@@ -62,10 +63,17 @@ class _Jobs:
                 raise IngestRunning("an ingest started over the API is still running")
             job = IngestJob(id=uuid.uuid4().hex, status="running", started_at=datetime.now(UTC))
             log_path = settings.data_dir / f"ingest-{job.id}.log"
-            settings.data_dir.mkdir(parents=True, exist_ok=True)
             args = [sys.executable, "-m", "cli", "ingest", *[f"--source={s}" for s in body.sources]]
             args += ["--fetch"] * body.fetch + ["--history"] * body.history
-            with log_path.open("wb") as log:
+            try:
+                settings.data_dir.mkdir(parents=True, exist_ok=True)
+                log = log_path.open("wb")
+            except OSError as exc:  # a read-only data directory, a full disk: 507 with what to do
+                problem = unwritable(exc, DataDir(settings.data_dir), action="ingest not started")
+                if problem is None:
+                    raise
+                raise problem from exc
+            with log:
                 process = subprocess.Popen(
                     args,
                     env=_env(settings),
@@ -110,7 +118,12 @@ JOBS = _Jobs()
     "/ingest",
     response_model=IngestJob,
     status_code=202,
-    responses={401: {"model": ErrorResponse}, 403: {"model": ErrorResponse}, 409: {"model": ErrorResponse}},
+    responses={
+        401: {"model": ErrorResponse},
+        403: {"model": ErrorResponse},
+        409: {"model": ErrorResponse},
+        507: {"model": ErrorResponse, "description": "the data directory is read-only or full"},
+    },
 )
 def start_ingest(body: IngestIn, client: AdminClient, service: Annotated[ClauseMap, Depends(get_service)]) -> IngestJob:
     job = JOBS.start(service.settings, body)

@@ -21,7 +21,11 @@ MappingId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="the id r
 @router.post(
     "/map",
     response_model=MapOut,
-    responses={422: {"model": ErrorResponse}, 503: {"model": ErrorResponse}},
+    responses={
+        422: {"model": ErrorResponse},
+        503: {"model": ErrorResponse},
+        507: {"model": ErrorResponse, "description": "the data directory is read-only or full: not stored"},
+    },
     summary="Map a use case to the themes, principles, clauses and checks that apply",
 )
 def map_use_case(body: MapIn, service: Annotated[ClauseMap, Depends(get_service)]) -> MapOut:

@@ -38,6 +38,7 @@ from api.web.view import (
     web_url,
 )
 from kb.crosswalk import CrosswalkError
+from kb.diskerrors import DataDirUnwritable
 from kb.ids import InvalidClauseId
 from kb.index import IndexCorrupt
 from kb.knowledge import CatalogEntry, KnowledgeBase
@@ -239,6 +240,8 @@ def map_page(request: Request) -> HTMLResponse:
             return _page(request, "map.html", 422, **context)
         except Unavailable as exc:
             return _unavailable(request, exc)
+        except DataDirUnwritable as exc:
+            return _page(request, "message.html", 507, heading="The mapping could not be stored", message=str(exc))
     return _page(request, "map.html", **context)
 
 
