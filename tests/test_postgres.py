@@ -75,20 +75,8 @@ def reader_url(private: Settings) -> Iterator[str]:
     )
 
 
-def _changed_nec(private: Settings, tmp_path: Path) -> Settings:
-    """A copy of the sources in which one sentence of NEC's preamble is reworded."""
-    corpus = tmp_path / "corpus"
-    (corpus / "nec").mkdir(parents=True)
-    for path in (private.sources_dir / "nec").iterdir():
-        data = path.read_bytes()
-        if path.suffix == ".txt":
-            data = data.replace("予防・解決する".encode(), "予防し、解決する".encode(), 1)
-        (corpus / "nec" / path.name).write_bytes(data)
-    return private.model_copy(update={"sources_dir": corpus})
-
-
 def test_a_replica_with_a_read_only_role_serves_and_follows_new_versions(
-    private: Settings, reader_url: str, tmp_path: Path, embedder
+    private: Settings, reader_url: str, reworded_oecd: Path, embedder
 ) -> None:
     process, base = start_server(private, {"KB_DATABASE_URL": reader_url})
     try:
@@ -98,26 +86,26 @@ def test_a_replica_with_a_read_only_role_serves_and_follows_new_versions(
         assert mapped.status_code == 200, mapped.text
         assert httpx.get(f"{base}/v1/map/{mapped.json()['id']}").status_code == 200
 
-        report = ingest(_changed_nec(private, tmp_path), embedder, only=["nec"])  # by the writer's role
+        changed = private.model_copy(update={"sources_dir": reworded_oecd})
+        report = ingest(changed, embedder, only=["oecd"])  # by the writer's role
         assert report.published and report.sources[0].amended
         deadline = time.monotonic() + 20
         while httpx.get(f"{base}/healthz").json().get("version") != report.version:
             assert time.monotonic() < deadline, "the replica did not switch to the new version"
             time.sleep(0.3)
-        changes = httpx.get(f"{base}/v1/sources/nec/changes")
-        assert changes.status_code == 200, changes.text
-        assert "nec:" in changes.text and httpx.get(f"{base}/v1/clauses/nec:preamble/history").status_code == 200
+        changes = httpx.get(f"{base}/v1/sources/oecd/changes")  # read from the new version's schema
+        assert changes.status_code == 200 and report.sources[0].amended[0] in changes.text, changes.text
     finally:
         stop_server(process)
 
 
 def test_a_role_that_may_not_create_schemas_cannot_ingest_and_is_told_why(
-    private: Settings, reader_url: str, tmp_path: Path, embedder
+    private: Settings, reader_url: str, reworded_oecd: Path, embedder
 ) -> None:
     live = DataDir.of(private).require_current()
-    reader = _changed_nec(private, tmp_path).model_copy(update={"database_url": reader_url})
+    reader = private.model_copy(update={"sources_dir": reworded_oecd, "database_url": reader_url})
     with pytest.raises(DatabaseError, match="permission denied"):
-        ingest(reader, embedder, only=["nec"])
+        ingest(reader, embedder, only=["oecd"])
     assert DataDir.of(private).require_current() == live
 
 
