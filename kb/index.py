@@ -150,7 +150,9 @@ class VectorIndex:
             meta = IndexMeta(**json.loads((directory / "meta.json").read_text()))
             keys = [IndexKey(**k) for k in json.loads((directory / "keys.json").read_text())]
         except (OSError, ValueError, TypeError) as exc:
-            raise IndexCorrupt(f"index at {directory} is missing or unreadable: {exc}") from exc
+            raise IndexCorrupt(
+                f"index at {directory} is missing or unreadable ({exc}): run `kb ingest` to rebuild it"
+            ) from exc
         if meta.kind not in KINDS:
             raise IndexCorrupt(f"index at {directory} is of unknown kind {meta.kind!r}")
         vectors_path = directory / "vectors.faiss"

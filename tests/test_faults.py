@@ -38,20 +38,32 @@ def _copy(ingested: Settings, tmp_path: Path) -> Settings:
     return Settings(data_dir=tmp_path / "data", sources_dir=ingested.sources_dir)
 
 
-def test_a_corrupt_index_is_refused_with_a_message(corpus_dir: Path, tmp_path: Path, embedder) -> None:
+def _flip_a_byte(index: Path) -> None:
+    data = bytearray((index / "vectors.faiss").read_bytes())
+    data[len(data) // 2] ^= 0xFF  # one flipped byte in the middle of the vectors
+    (index / "vectors.faiss").write_bytes(bytes(data))
+
+
+DAMAGE = {
+    "flipped byte": (_flip_a_byte, "checksum"),
+    "vectors missing": (lambda index: (index / "vectors.faiss").unlink(), "checksum"),
+    "keys truncated": (lambda index: (index / "keys.json").write_text('[{"clause_id": '), "unreadable"),
+}
+
+
+@pytest.mark.parametrize("damage", sorted(DAMAGE))
+def test_a_corrupt_index_is_refused_with_a_message(corpus_dir: Path, tmp_path: Path, embedder, damage: str) -> None:
     from ingest.pipeline import ingest
 
     settings = Settings(data_dir=tmp_path / "data", sources_dir=corpus_dir)
     ingest(settings, embedder, only=["oecd", "nec"])  # small: the rebuild below embeds everything again
-    vectors = DataDir(settings.data_dir).require_current() / "index" / "vectors.faiss"
-    data = bytearray(vectors.read_bytes())
-    data[len(data) // 2] ^= 0xFF  # one flipped byte in the middle of the vectors
-    vectors.write_bytes(bytes(data))
+    harm, said = DAMAGE[damage]
+    harm(DataDir.of(settings).require_current() / "index")
     process, base = start_server(settings)
     try:
         health = httpx.get(f"{base}/healthz", timeout=30)
         assert health.status_code == 503 and health.json()["status"] == "index_unavailable"
-        assert "checksum" in health.json()["detail"]
+        assert said in health.json()["detail"] and "kb ingest" in health.json()["detail"]
         search = httpx.get(f"{base}/v1/search", params={"q": "consent"}, timeout=30)
         assert search.status_code == 503 and "kb ingest" in search.json()["error"]["message"]
         env = {**os.environ, "KB_DATA_DIR": str(settings.data_dir), "KB_SOURCES_DIR": str(settings.sources_dir)}
