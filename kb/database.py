@@ -277,9 +277,9 @@ class PostgresVersions:
             raise SchemaMismatch(_newer_message(revision, KNOWLEDGE))
         target = self.engine(version)
         upgrade(target, revision=revision)
-        tables = [t for t in SQLModel.metadata.sorted_tables if t.name in KNOWLEDGE_TABLES]
         with target.begin() as connection:
-            for table in tables:
+            present = set(inspect(connection).get_table_names())  # the tables at that revision
+            for table in (t for t in SQLModel.metadata.sorted_tables if t.name in KNOWLEDGE_TABLES & present):
                 columns = ", ".join(f'"{c["name"]}"' for c in inspect(connection).get_columns(table.name))
                 connection.execute(
                     text(f'INSERT INTO "{new}"."{table.name}" ({columns}) SELECT {columns} FROM "{old}"."{table.name}"')
