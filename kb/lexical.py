@@ -84,6 +84,9 @@ class LexicalIndex:
         positive = np.flatnonzero(scores > 0)
         if positive.size == 0:
             return []
+        if positive.size > k:  # keep the k best and every row tied with the k-th, in linear time
+            kth = np.partition(scores[positive], positive.size - k)[positive.size - k]
+            positive = positive[scores[positive] >= kth]
         top = positive[np.argsort(-scores[positive], kind="stable")[:k]]
         return [(int(r), float(scores[r])) for r in top]
 
