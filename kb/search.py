@@ -116,8 +116,7 @@ def _run_rankers(
     lexical = kb.lexical.search(terms, depth, allowed) if method != "dense" else []
     unit_lexical: list[tuple[str, float]] = []
     if units and method != "dense" and not as_of:  # article documents hold today's words only
-        allowed_units = {kb.row_units[r] for r in np.flatnonzero(allowed)}
-        mask = np.array([u in allowed_units for u in kb.unit_ids], dtype=bool)
+        mask = kb.units_of_rows(allowed)
         unit_lexical = [(kb.unit_ids[i], s) for i, s in kb.unit_lexical.search(terms, depth, mask)]
     return _Rankings(dense, lexical, unit_lexical)
 
@@ -225,26 +224,23 @@ def allowed_rows(kb: KnowledgeBase, filters: Filters) -> np.ndarray:
     key = filters.key()
     mask = kb._row_masks.get(key)
     if mask is None:
-        mask = kb.rows_valid_at(filters.as_of).copy()
+        mask = kb.rows_valid_at(filters.as_of)
         if filters != Filters(as_of=filters.as_of):
-            mask &= np.array([_passes(kb, k.clause_id, k.language, filters) for k in kb.index.keys], dtype=bool)
+            mask = mask & kb.rows_of(_sources_passing(kb, filters), filters.languages)
         if filters.as_of is None:
             kb._row_masks[key] = mask
     return mask
 
 
-def _passes(kb: KnowledgeBase, clause_id: str, language: str, filters: Filters) -> bool:
-    clause = kb.clauses.get(clause_id)
-    if clause is None:
-        return False
-    source = kb.sources[clause.source_id]
-    return (
-        (not filters.sources or source.id in filters.sources)
+def _sources_passing(kb: KnowledgeBase, filters: Filters) -> set[str]:
+    return {
+        source.id
+        for source in kb.sources.values()
+        if (not filters.sources or source.id in filters.sources)
         and (not filters.jurisdictions or source.jurisdiction in filters.jurisdictions)
         and (not filters.kinds or source.kind in filters.kinds)
         and (filters.binding is None or source.binding == filters.binding)
-        and (not filters.languages or language in filters.languages)
-    )
+    }
 
 
 def snippet(kb: KnowledgeBase, clause: CatalogEntry, limit: int = SNIPPET_CHARS) -> str:
