@@ -51,18 +51,15 @@ SYNONYMS_FILE = "synonyms.yaml"
 class KnowledgeBase:
     def __init__(self, version: Path, settings: Settings, database: VersionDatabase) -> None:
         self.version = version.name
-        self.engine: Engine = open_version(database, version)
-        self.index = VectorIndex.load(version / INDEX_DIR, expected_model=settings.model_name)
+        self.index = VectorIndex.load(version / INDEX_DIR, expected_model=settings.model_name)  # before any connection
         self.lexical = LexicalIndex([key.text for key in self.index.keys])
         self.expander = QueryExpander.from_file(settings.registry_dir / SYNONYMS_FILE)
-        with Session(self.engine) as session:
-            self.sources: dict[str, Source] = {s.id: s for s in session.exec(select(Source))}
-            self.clauses: dict[str, CatalogEntry] = {r.id: _entry(r) for r in session.exec(select(Clause))}
-            self.translations: dict[tuple[str, str], Translation] = {
-                (t.clause_id, t.language): t for t in session.exec(select(Translation))
-            }
-            links = session.exec(select(RecitalLink).order_by(col(RecitalLink.score).desc())).all()
-            references = session.exec(select(Reference)).all()
+        self.engine: Engine = open_version(database, version)
+        try:
+            links, references = self._read_catalogue()
+        except BaseException:
+            self.engine.dispose()  # a version that cannot be opened keeps no connection
+            raise
         self._cites: dict[str, list[str]] = {}
         self._cited_by: dict[str, list[str]] = {}
         for ref in references:
@@ -89,6 +86,17 @@ class KnowledgeBase:
             if entry.parent_id and not entry.repealed:
                 self._children.setdefault(entry.parent_id, []).append(entry)
         self._row_masks: dict[tuple, np.ndarray] = {}
+
+    def _read_catalogue(self) -> tuple[list[RecitalLink], list[Reference]]:
+        """Sources, clauses and translations into memory; returns the recital links and references."""
+        with Session(self.engine) as session:
+            self.sources: dict[str, Source] = {s.id: s for s in session.exec(select(Source))}
+            self.clauses: dict[str, CatalogEntry] = {r.id: _entry(r) for r in session.exec(select(Clause))}
+            self.translations: dict[tuple[str, str], Translation] = {
+                (t.clause_id, t.language): t for t in session.exec(select(Translation))
+            }
+            links = session.exec(select(RecitalLink).order_by(col(RecitalLink.score).desc())).all()
+            return list(links), list(session.exec(select(Reference)))
 
     def _unit_documents(self) -> tuple[list[str], LexicalIndex]:
         """One BM25 document per article (all its current clauses' texts), recitals left out: a long
