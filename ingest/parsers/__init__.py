@@ -6,7 +6,8 @@ class ParseError(ValueError):
 
 
 def decode_text(data: bytes, kind: str) -> str:
-    """Strict UTF-8 (BOM tolerated) for the text formats; binary input is rejected, not half-read."""
+    """Strict UTF-8 (BOM tolerated) for the text formats, with ``\n`` line ends; binary input is
+    rejected, not half-read."""
     if not isinstance(data, bytes | bytearray):
         raise ParseError(f"expected the document as bytes, got {type(data).__name__}")
     try:
@@ -15,4 +16,4 @@ def decode_text(data: bytes, kind: str) -> str:
         raise ParseError(f"not UTF-8 text (byte {exc.start}): {exc.reason}") from exc
     if "\x00" in text:
         raise ParseError(f"NUL byte in input: binary data, not {kind}")
-    return text
+    return text.replace("\r\n", "\n").replace("\r", "\n")

@@ -28,10 +28,9 @@ import html
 import re
 from collections.abc import Callable
 
-from ingest.parsers import ParseError
+from ingest.parsers import ParseError, decode_text
 from ingest.parsers.oecd_markdown import (
     OecdBuilder,
-    decode_utf8,
     is_council_line,
     is_preamble_paragraph,
     normalise_text,
@@ -64,7 +63,7 @@ _LIST_PRELUDE_KEY = re.compile(r"^\d+\.0\.sec$")
 
 def parse_oecd_commonaccord(data: bytes) -> list[ClauseRecord]:
     """Parse the CommonAccord markup of the 2019 Recommendation into clause records."""
-    lines = decode_utf8(data, "CommonAccord document").split("\n")
+    lines = decode_text(data, "CommonAccord document").split("\n")
     values = _key_values(lines)
     variables = {name for value in values.values() for name in _REFERENCE_RE.findall(value)}
     builder = OecdBuilder()

@@ -30,7 +30,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ingest.parsers import ParseError
+from ingest.parsers import ParseError, decode_text
 from kb.records import ClauseRecord
 
 SOURCE = "oecd"
@@ -89,19 +89,6 @@ def int_to_roman(value: int) -> str:
         count, value = divmod(value, number)
         out.append(symbol * count)
     return "".join(out)
-
-
-def decode_utf8(data: bytes, what: str) -> str:
-    """The document as text with \\n line ends; ParseError for non-bytes or non-UTF-8 input."""
-    if not isinstance(data, (bytes, bytearray)):
-        raise ParseError(f"{what}: expected bytes, got {type(data).__name__}")
-    try:
-        text = bytes(data).decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ParseError(f"{what}: not UTF-8 text ({exc})") from exc
-    if "\x00" in text:
-        raise ParseError(f"{what}: binary data (NUL bytes), not a text document")
-    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def split_definition(text: str) -> tuple[str, str]:
@@ -348,7 +335,7 @@ def _references(text: str, own_id: str, known: set[str]) -> tuple[str, ...]:
 
 def parse_oecd_markdown(data: bytes) -> list[ClauseRecord]:
     """Parse the markdown capture of the OECD/LEGAL/0449 page into clause records."""
-    lines = decode_utf8(data, "OECD markdown").split("\n")
+    lines = decode_text(data, "OECD markdown").split("\n")
     builder = OecdBuilder()
     for block in _paragraphs(_instrument_lines(lines)):
         _feed_paragraph(builder, block)
