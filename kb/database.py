@@ -170,13 +170,13 @@ def postgres_engine(url: str, schema: str) -> Engine:
     """An engine whose connections see ``schema`` first and speak UTC."""
     _check_schema_name(schema)
     return create_engine(
-        _driver_url(url),
+        driver_url(url),
         pool_pre_ping=True,
         connect_args={"options": f"-c search_path={schema} -c timezone=UTC"},
     )
 
 
-def _driver_url(url: str) -> str:
+def driver_url(url: str) -> str:
     """``postgresql://`` means psycopg 3 here (SQLAlchemy's own default would be psycopg2)."""
     parsed = make_url(url)
     if parsed.drivername in ("postgresql", "postgres"):
@@ -304,7 +304,7 @@ class PostgresVersions:
 
     @contextmanager
     def _admin(self) -> Iterator[Connection]:
-        engine = create_engine(_driver_url(self.url), poolclass=NullPool)
+        engine = create_engine(driver_url(self.url), poolclass=NullPool)
         try:
             with engine.begin() as connection:
                 yield connection
@@ -389,9 +389,9 @@ def mappings_engine(settings: Settings) -> Engine:
     if settings.mappings_url:
         url = settings.mappings_url
         if make_url(url).get_backend_name() == "sqlite":
-            engine = create_engine(url, connect_args={"check_same_thread": False})
+            engine = sqlite_engine(Path(make_url(url).database or ":memory:"))
         else:
-            engine = create_engine(_driver_url(url), pool_pre_ping=True)
+            engine = create_engine(driver_url(url), pool_pre_ping=True)
     elif isinstance(version_database(settings), PostgresVersions):
         schema, versions = f"{schema_prefix(settings.data_dir)}_mappings", PostgresVersions(settings.database_url)
         if not versions.schema_exists(schema):  # a replica's role may read and write it, not create it

@@ -17,7 +17,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from ingest.pipeline import ingest
-from kb.database import DatabaseError, PostgresVersions, _driver_url, mappings_engine
+from kb.database import DatabaseError, PostgresVersions, driver_url, mappings_engine
 from kb.settings import Settings
 from kb.store import DataDir
 from tests.conftest import copy_data_dir
@@ -37,7 +37,7 @@ def private(ingested: Settings, tmp_path: Path) -> Settings:
 
 
 def _admin(sql: list[str]) -> None:
-    engine = create_engine(_driver_url(URL))
+    engine = create_engine(driver_url(URL))
     with engine.begin() as connection:
         for statement in sql:
             connection.execute(text(statement))
