@@ -106,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
 def run(plan: Plan, args: argparse.Namespace, sections: list[str]) -> dict:
     from benchmarks.corpus import short_query
     from benchmarks.report import targets
+    from kb.database import version_database
     from kb.embedding import Embedder
     from kb.evaluation import load_queries
     from kb.settings import Settings
@@ -115,6 +116,7 @@ def run(plan: Plan, args: argparse.Namespace, sections: list[str]) -> dict:
         "quick": plan is QUICK,
         "started": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": machine(),
+        "database": version_database(Settings()).describe_backend(),
         "load_start": load_average(),
         "other_processes": busiest_processes(),
         "plan": plan.__dict__,

@@ -60,7 +60,8 @@ def _header(results: dict[str, Any]) -> str:
         f"# clausemap benchmarks ({'quick' if results['quick'] else 'full'} run, {results['started']})",
         "",
         f"Machine: {m['cpu_model']}, {m['cores']} cores, {m['ram_gib']} GiB RAM; {m['os']}; Python {m['python']}, "
-        f"torch {m.get('torch_version')}, faiss {m.get('faiss_version')}, numpy {m.get('numpy_version')}.",
+        f"torch {m.get('torch_version')}, faiss {m.get('faiss_version')}, numpy {m.get('numpy_version')}. "
+        f"Clause store: {results.get('database', 'SQLite')}.",
         f"Load average (1/5/15 min) at start {results['load_start']}, at end {results['load_end']}; "
         f"whole run {results['total_seconds']:.0f} s. Other processes at start:",
         "",

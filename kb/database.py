@@ -213,6 +213,8 @@ class VersionDatabase(Protocol):
 
     def describe(self, version: Path) -> str: ...
 
+    def describe_backend(self) -> str: ...
+
 
 class SQLiteVersions:
     """``data/versions/<name>/kb.sqlite``: the store is a file in the version's directory."""
@@ -234,6 +236,9 @@ class SQLiteVersions:
 
     def describe(self, version: Path) -> str:
         return str(version / SQLITE_FILE)
+
+    def describe_backend(self) -> str:
+        return "SQLite, a file per version"
 
 
 class PostgresVersions:
@@ -301,6 +306,9 @@ class PostgresVersions:
 
     def describe(self, version: Path) -> str:
         return f"schema {self.schema(version)} of {_safe(self.url)}"
+
+    def describe_backend(self) -> str:
+        return f"PostgreSQL, a schema per version, at {_safe(self.url)}"
 
     @contextmanager
     def _admin(self) -> Iterator[Connection]:
