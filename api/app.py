@@ -47,7 +47,7 @@ def create_app(settings: Settings | None = None, service: ClauseMap | None = Non
         lifespan=lifespan,
     )
     app.state.service = service
-    install_error_handlers(app)
+    install_error_handlers(app, settings)
     install_security(app, settings)
     for module in (search, mapping, clauses, sources, changes, health, admin):
         app.include_router(module.router)

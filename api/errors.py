@@ -1,4 +1,9 @@
-"""One JSON error shape for every failure: ``{"error": {"code": ..., "message": ...}}``."""
+"""One JSON error shape for every failure: ``{"error": {"code": ..., "message": ...}}``.
+
+The knowledge base's own errors all derive from ``kb.errors.KBError`` and carry their code and
+HTTP status, so one handler translates them all; the others here are the framework's (validation,
+routing, content type, URL length) and the database driver's.
+"""
 
 from __future__ import annotations
 
@@ -9,55 +14,67 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.responses import Response
 
-from api.security import AccessDenied
-from kb.database import SchemaMismatch
-from kb.diskerrors import DataDirUnwritable
-from kb.ids import InvalidClauseId
-from kb.index import IndexCorrupt
-from kb.search import InvalidQuery
-from kb.service import UnknownClause, UnknownMapping, UnknownSource
-from kb.store import IngestRunning, NotIngested
+from kb.errors import KBError
+from kb.settings import Settings
 
 log = logging.getLogger(__name__)
+
+HTTP_CODES = {
+    400: "bad_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    414: "uri_too_long",
+    415: "unsupported_media_type",
+}
 
 
 def error_response(status: int, code: str, message: str) -> JSONResponse:
     return JSONResponse(status_code=status, content={"error": {"code": code, "message": message}})
 
 
-# The knowledge base's own errors, each with the status and code a client sees.
-DOMAIN_ERRORS: dict[type[Exception], tuple[int, str]] = {
-    InvalidQuery: (422, "invalid_query"),
-    InvalidClauseId: (422, "invalid_clause_id"),
-    UnknownClause: (404, "unknown_clause"),
-    UnknownMapping: (404, "unknown_mapping"),
-    UnknownSource: (404, "unknown_source"),
-    IngestRunning: (409, "ingest_running"),
-    NotIngested: (503, "not_ingested"),
-    IndexCorrupt: (503, "index_unavailable"),
-    SchemaMismatch: (503, "schema_mismatch"),
-    DataDirUnwritable: (507, "data_dir_unwritable"),
-}
+def _wants_json_but_got_other(request: Request) -> bool:
+    """A JSON endpoint's body sent with another content type (a form, plain text)."""
+    if request.method not in ("POST", "PUT", "PATCH") or not request.url.path.startswith("/v1/"):
+        return False
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    return content_type != "application/json" and not content_type.endswith("+json")
 
 
-def _domain_handler(status: int, code: str):
-    async def handle(_: Request, exc: Exception) -> JSONResponse:
-        return error_response(status, code, str(exc))
+class LongUrlGuard(BaseHTTPMiddleware):
+    """A request target longer than ``max_url_chars`` gets 414 in our shape (``kb serve`` raises the
+    server's own limit, whose answer would be a plain-text 400, above this one)."""
 
-    return handle
+    def __init__(self, app, max_url_chars: int) -> None:
+        super().__init__(app)
+        self.max_url_chars = max_url_chars
+
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        target = request.scope.get("raw_path", b"") + b"?" + request.scope.get("query_string", b"")
+        if len(target) > self.max_url_chars:
+            message = f"the URL is {len(target)} characters long; at most {self.max_url_chars} are accepted"
+            return error_response(414, "uri_too_long", message)
+        return await call_next(request)
 
 
-def install_error_handlers(app: FastAPI) -> None:
-    for exception, (status, code) in DOMAIN_ERRORS.items():
-        app.add_exception_handler(exception, _domain_handler(status, code))
+def install_error_handlers(app: FastAPI, settings: Settings) -> None:
+    app.add_middleware(LongUrlGuard, max_url_chars=settings.max_url_chars)
 
-    @app.exception_handler(AccessDenied)
-    async def access_denied(_: Request, exc: AccessDenied) -> JSONResponse:
-        return error_response(exc.status, exc.code, str(exc))
+    @app.exception_handler(KBError)
+    async def domain_error(_: Request, exc: KBError) -> JSONResponse:
+        if exc.http_status >= 500:
+            log.error("%s: %s", exc.code, exc)
+        return error_response(exc.http_status, exc.code, str(exc))
 
     @app.exception_handler(RequestValidationError)
-    async def validation(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        if _wants_json_but_got_other(request):
+            given = request.headers.get("content-type") or "none"
+            message = f"send the body as JSON with 'Content-Type: application/json' (got content type {given})"
+            return error_response(415, "unsupported_media_type", message)
         problems = "; ".join(
             f"{'.'.join(str(p) for p in e.get('loc', ()) if p not in ('query', 'body', 'path'))}: {e.get('msg')}"
             for e in exc.errors()
@@ -66,7 +83,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        code = {400: "bad_request", 404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        code = HTTP_CODES.get(exc.status_code, "http_error")
         return error_response(exc.status_code, code, str(exc.detail))
 
     @app.exception_handler(OperationalError)

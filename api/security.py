@@ -13,6 +13,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.responses import JSONResponse, Response
 
+from kb.errors import KBError
 from kb.settings import Settings
 
 audit = logging.getLogger("clausemap.audit")
@@ -31,12 +32,15 @@ PAGE_POLICY = (
 DOCS_PATHS = ("/docs", "/redoc")  # Swagger UI loads its own scripts and styles inline
 
 
-class AccessDenied(PermissionError):
+class AccessDenied(KBError, PermissionError):
     """The request lacks the token this endpoint requires."""
+
+    code = "unauthorized"
+    http_status = 401
 
     def __init__(self, status: int, code: str, message: str) -> None:
         super().__init__(message)
-        self.status, self.code = status, code
+        self.http_status, self.code = status, code
 
 
 def token_matches(given: str | None, expected: str) -> bool:

@@ -33,6 +33,7 @@ from pathlib import Path
 
 import httpx
 
+from kb.errors import KBError
 from kb.registry import SourceEntry, load_registry
 from kb.settings import Settings
 
@@ -48,12 +49,18 @@ _CHUNK = 64 * 1024
 _SHA256 = re.compile(r"[0-9a-fA-F]{64}")
 
 
-class FetchError(Exception):
+class FetchError(KBError):
     """One file could not be fetched; the message names the URL and says why."""
 
+    code = "fetch_failed"
+    http_status = 502
 
-class UnknownSource(ValueError):
+
+class UnknownSource(KBError, ValueError):
     """A requested source id is not in the registry."""
+
+    code = "unknown_source"
+    http_status = 404
 
 
 @dataclass(frozen=True)

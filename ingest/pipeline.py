@@ -24,6 +24,7 @@ from ingest.parsers.guideline_yaml import CheckItem as CheckItemRecord
 from kb.database import prepare_version
 from kb.diskerrors import unwritable
 from kb.embedding import Embedder
+from kb.errors import KBError
 from kb.ids import ClauseId, InvalidClauseId
 from kb.index import IndexCorrupt, VectorIndex
 from kb.indexing import (
@@ -43,8 +44,11 @@ from kb.store import INDEX_DIR, DataDir
 log = logging.getLogger(__name__)
 
 
-class SourceFailed(RuntimeError):
+class SourceFailed(KBError, RuntimeError):
     """A source could not be ingested; the message names the source and says why."""
+
+    code = "source_failed"
+    http_status = 422
 
 
 @dataclass

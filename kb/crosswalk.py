@@ -8,12 +8,17 @@ from pathlib import Path
 
 import yaml
 
+from kb.errors import KBError
+
 CROSSWALK_FILE = "crosswalk.yaml"
 TRIGGERS_FILE = "triggers.yaml"
 
 
-class CrosswalkError(ValueError):
+class CrosswalkError(KBError, ValueError):
     """A crosswalk or triggers file is malformed; the message names the file and the entry."""
+
+    code = "crosswalk_invalid"
+    http_status = 503
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.pool import NullPool
 from sqlmodel import SQLModel, create_engine
 
+from kb.errors import KBError
 from kb.models import KNOWLEDGE_TABLES, MAPPINGS_TABLES
 from kb.settings import Settings
 
@@ -44,13 +45,19 @@ KNOWLEDGE, MAPPINGS = "knowledge", "mappings"
 BASELINE = {KNOWLEDGE: "0001", MAPPINGS: "m0001"}  # what a store made before migrations existed is at
 
 
-class SchemaMismatch(RuntimeError):
+class SchemaMismatch(KBError, RuntimeError):
     """A store's tables are not at the revision this code expects, or are missing."""
 
+    code = "schema_mismatch"
+    http_status = 503
 
-class DatabaseError(RuntimeError):
+
+class DatabaseError(KBError, RuntimeError):
     """The database refused a step (a role without the right to create schemas) or could not be
     reached; the message names the store and gives the server's reason."""
+
+    code = "database_error"
+    http_status = 503
 
 
 # --- migrations -------------------------------------------------------------------------------

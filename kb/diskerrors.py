@@ -15,6 +15,7 @@ import os
 import sqlite3
 from pathlib import Path
 
+from kb.errors import KBError
 from kb.store import DataDir
 
 FULL, QUOTA, READ_ONLY, DENIED = "full", "quota", "read-only", "denied"
@@ -29,8 +30,11 @@ _WHAT = {FULL: "no space left on device", QUOTA: "disk quota exceeded"}
 _SQLITE = {"SQLITE_FULL": FULL, "SQLITE_READONLY": READ_ONLY, "SQLITE_READONLY_DIRECTORY": READ_ONLY}
 
 
-class DataDirUnwritable(RuntimeError):
+class DataDirUnwritable(KBError, RuntimeError):
     """The data directory cannot be written; nothing was published and the live version still serves."""
+
+    code = "data_dir_unwritable"
+    http_status = 507
 
     def __init__(self, message: str, cause: str, path: str | None) -> None:
         super().__init__(message)

@@ -15,14 +15,19 @@ from pathlib import Path
 
 import numpy as np
 
+from kb.errors import KBError
+
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 
-class ModelNotFound(RuntimeError):
+class ModelNotFound(KBError, RuntimeError):
     """The configured embedding model is not on this machine."""
+
+    code = "model_not_found"
+    http_status = 503
 
 
 def resolve_model_path(name: str) -> str:

@@ -30,6 +30,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from kb.errors import KBError
 from kb.ids import ClauseId, InvalidClauseId, is_valid
 
 if TYPE_CHECKING:
@@ -44,8 +45,11 @@ FREQUENT_LABELS = ("gdpr:art-5", "gdpr:art-6", "gdpr:art-32", "gdpr:art-58", "gd
 SCOPES = ("labels", "all")
 
 
-class EvalFileError(ValueError):
+class EvalFileError(KBError, ValueError):
     """The query file cannot be read; the message names the line and what is wrong with it."""
+
+    code = "eval_file_invalid"
+    http_status = 422
 
 
 @dataclass(frozen=True)

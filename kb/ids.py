@@ -11,14 +11,19 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from kb.errors import KBError
+
 _SOURCE = r"[a-z][a-z0-9-]*"
 _BASE = r"[A-Za-z0-9](?:[A-Za-z0-9.\-]*[A-Za-z0-9])?"
 _SUB = r"\(([A-Za-z0-9]+)\)"
 _ID_RE = re.compile(rf"^(?P<source>{_SOURCE}):(?P<base>{_BASE})(?P<subs>(?:{_SUB})*)$")
 
 
-class InvalidClauseId(ValueError):
+class InvalidClauseId(KBError, ValueError):
     """Raised for a string that is not a clause id; the message says what is wrong."""
+
+    code = "invalid_clause_id"
+    http_status = 422
 
 
 @dataclass(frozen=True, order=True)

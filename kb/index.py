@@ -36,6 +36,8 @@ from pathlib import Path
 import faiss
 import numpy as np
 
+from kb.errors import KBError
+
 FLAT = "flat-ip"
 IVF = "ivf-flat-ip"
 KINDS = (FLAT, IVF)
@@ -49,8 +51,11 @@ EXACT_SUBSET_ROWS = 5_000  # filters leaving at most this many rows are scored e
 # cache miss per row read back); larger ones use the selector (recall@10 ≈ 0.96 when 1 % of 1M rows pass)
 
 
-class IndexCorrupt(RuntimeError):
+class IndexCorrupt(KBError, RuntimeError):
     """The index directory is missing, corrupt, or was built with another model."""
+
+    code = "index_unavailable"
+    http_status = 503
 
 
 @dataclass(frozen=True)

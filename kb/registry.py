@@ -7,9 +7,14 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from kb.errors import KBError
 
-class RegistryError(ValueError):
+
+class RegistryError(KBError, ValueError):
     """The registry file is missing or malformed."""
+
+    code = "registry_invalid"
+    http_status = 503
 
 
 @dataclass(frozen=True)

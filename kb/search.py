@@ -14,6 +14,7 @@ from datetime import datetime
 import numpy as np
 
 from kb.embedding import Embedder
+from kb.errors import KBError
 from kb.highlight import best_sentences, query_terms
 from kb.knowledge import CatalogEntry, KnowledgeBase
 from kb.lexical import is_cjk
@@ -28,8 +29,11 @@ RRF_K = 60  # reciprocal rank fusion constant (Cormack et al. 2009)
 DENSE_WEIGHT = 0.35
 
 
-class InvalidQuery(ValueError):
+class InvalidQuery(KBError, ValueError):
     """The query or its options are not acceptable; the message says why."""
+
+    code = "invalid_query"
+    http_status = 422
 
 
 @dataclass(frozen=True)

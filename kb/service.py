@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 from kb.crosswalk import Crosswalk, CrosswalkError, load_crosswalk
 from kb.database import mappings_engine
 from kb.embedding import Embedder
+from kb.errors import KBError
 from kb.ids import ClauseId
 from kb.knowledge import CatalogEntry, KnowledgeBase, Library
 from kb.mapping import Mapping, MapRequest, map_use_case, theme_vectors
@@ -29,16 +30,25 @@ from kb.settings import Settings
 log = logging.getLogger(__name__)
 
 
-class UnknownClause(LookupError):
+class UnknownClause(KBError, LookupError):
     """No clause with that id in the knowledge base."""
 
+    code = "unknown_clause"
+    http_status = 404
 
-class UnknownSource(LookupError):
+
+class UnknownSource(KBError, LookupError):
     """No source with that id in the knowledge base."""
 
+    code = "unknown_source"
+    http_status = 404
 
-class UnknownMapping(LookupError):
+
+class UnknownMapping(KBError, LookupError):
     """No stored mapping with that id."""
+
+    code = "unknown_mapping"
+    http_status = 404
 
 
 @dataclass

@@ -48,6 +48,11 @@ class Settings(BaseSettings):
     max_query_chars: int = Field(default=2000, description="longest query accepted")
     max_k: int = Field(default=100, description="most results one search may ask for")
     max_body_bytes: int = Field(default=65536, description="largest request body accepted")
+    max_url_chars: int = Field(default=8192, description="longest request target (path and query) accepted; 414 above")
+    max_request_line_bytes: int = Field(
+        default=1 << 20,
+        description="the HTTP server's own limit on a request's head; above max_url_chars so that our 414 answers",
+    )
     admin_token: str | None = Field(
         default=None, repr=False, description="enables the admin endpoints (ingest) and is required by them"
     )

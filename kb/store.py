@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from kb.database import PREFIX_FILE, SQLITE_FILE, DatabaseError, SQLiteVersions, VersionDatabase, version_database
+from kb.errors import KBError
 from kb.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -30,12 +31,18 @@ INDEX_DIR = "index"
 KEEP_VERSIONS = 3
 
 
-class NotIngested(RuntimeError):
+class NotIngested(KBError, RuntimeError):
     """No version of the knowledge base has been published yet."""
 
+    code = "not_ingested"
+    http_status = 503
 
-class IngestRunning(RuntimeError):
+
+class IngestRunning(KBError, RuntimeError):
     """Another ingest holds the data directory."""
+
+    code = "ingest_running"
+    http_status = 409
 
 
 class DataDir:

@@ -1,8 +1,13 @@
 """One parser module per official format; each is a pure function from bytes to clause records."""
 
+from kb.errors import KBError
 
-class ParseError(ValueError):
+
+class ParseError(KBError, ValueError):
     """The document could not be parsed; the message says what was wrong and where."""
+
+    code = "parse_error"
+    http_status = 422
 
 
 def decode_text(data: bytes, kind: str) -> str:
