@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from cli.output import fail
 from kb.settings import Settings
 
 if TYPE_CHECKING:
@@ -35,7 +36,6 @@ def evaluate(
     """Run each query through search (as the API does) and report recall@k, nDCG@10 and MRR at article and
     id level, per source of the labels and overall, beside a fixed list of the ten most frequent expected
     articles; write the queries that found no expected article in the top 10 to the failures file."""
-    from cli.main import fail
     from kb.evaluation import SCOPES, evaluate_search, load_queries
     from kb.search import METHODS
     from kb.service import ClauseMap

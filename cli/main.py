@@ -7,62 +7,35 @@ import json
 import logging
 import sys
 from collections.abc import Callable
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 
-from api.schemas import ClauseChange, MapOut
+from cli.output import fail
+from kb.errors import KBError
 from kb.settings import Settings
+from kb.views import ClauseChange, MappingRecord
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__, pretty_exceptions_enable=False)
 
 
-def fail(message: str, code: int = 1) -> NoReturn:
-    typer.secho(f"error: {message}", fg=typer.colors.RED, err=True)
-    raise typer.Exit(code)
-
-
 def reporting_errors(command: Callable[..., None]) -> Callable[..., None]:
-    """The knowledge base's own errors say what is wrong and what to do: print them as
-    ``error: …`` and exit 1, instead of a traceback."""
+    """The one place where the CLI translates errors: the knowledge base's own (``KBError``) and an
+    unreachable database say what is wrong and what to do, printed as ``error: …`` with exit 1,
+    instead of a traceback."""
 
     @functools.wraps(command)
     def run(*args, **kwargs) -> None:
+        from sqlalchemy.exc import OperationalError
+
         try:
             command(*args, **kwargs)
-        except Exception as exc:
-            message = _reportable(exc)
-            if message is None:
-                raise
-            fail(message)
+        except KBError as exc:
+            fail(str(exc))
+        except OperationalError as exc:
+            fail(f"cannot reach the database: {exc.orig}")
 
     return run
-
-
-def _reportable(exc: Exception) -> str | None:
-    from sqlalchemy.exc import OperationalError
-
-    from ingest.fetch import UnknownSource as UnknownFetchSource
-    from ingest.pipeline import SourceFailed
-    from kb.crosswalk import CrosswalkError
-    from kb.database import DatabaseError, SchemaMismatch
-    from kb.diskerrors import DataDirUnwritable
-    from kb.evaluation import EvalFileError
-    from kb.ids import InvalidClauseId
-    from kb.index import IndexCorrupt
-    from kb.registry import RegistryError
-    from kb.search import InvalidQuery
-    from kb.service import UnknownClause, UnknownMapping, UnknownSource
-    from kb.store import IngestRunning, NotIngested
-
-    if isinstance(exc, OperationalError):
-        return f"cannot reach the database: {exc.orig}"
-    reported = (
-        SourceFailed, RegistryError, IngestRunning, DataDirUnwritable, NotIngested, SchemaMismatch, DatabaseError,
-        IndexCorrupt, InvalidQuery, InvalidClauseId, UnknownClause, UnknownMapping, UnknownSource,
-        UnknownFetchSource, EvalFileError, CrosswalkError,
-    )  # fmt: skip
-    return str(exc) if isinstance(exc, reported) else None
 
 
 @app.command()
@@ -120,7 +93,7 @@ def search(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON, as the API returns it")] = False,
 ) -> None:
     """Search the knowledge base."""
-    from api.presenters import search_result
+    from kb.presenters import search_result
     from kb.search import Filters
     from kb.service import ClauseMap
 
@@ -142,7 +115,7 @@ def show(
     as_json: Annotated[bool, typer.Option("--json", help="print JSON, as the API returns it")] = False,
 ) -> None:
     """Show one clause with its hierarchy and cross-references."""
-    from api.presenters import clause_out
+    from kb.presenters import clause_out
     from kb.service import ClauseMap
 
     kb, clause = ClauseMap(Settings()).clause(clause_id)
@@ -177,18 +150,17 @@ def map_command(
     """Map a use case to the themes, principles, clauses and risk checks that apply."""
     from pydantic import ValidationError
 
-    from api.export import mapping_csv, mapping_markdown
-    from api.presenters import map_and_store
-    from api.schemas import MapIn
+    from kb.export import mapping_csv, mapping_markdown
     from kb.service import ClauseMap
+    from kb.views import MappingQuery
 
     if output not in ("text", "json", "md", "csv"):
         fail(f"--format must be text, json, md or csv, not {output!r}")
     try:
-        body = MapIn(
+        query = MappingQuery(
             description=description, jurisdictions=jurisdiction or [], phase=phase, data_categories=data or [], k=k
         )
-        result = map_and_store(ClauseMap(Settings()), body)
+        result = ClauseMap(Settings()).map_and_store(query)
     except ValidationError as exc:
         fail("; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
     if output == "json":
@@ -201,7 +173,7 @@ def map_command(
         _print_mapping(result)
 
 
-def _print_mapping(result: MapOut) -> None:
+def _print_mapping(result: MappingRecord) -> None:
     typer.secho(f"mapping {result.id} (knowledge base {result.kb_version})", bold=True)
     if result.triggers:
         typer.echo(f"triggers: {', '.join(result.triggers)}")
@@ -229,7 +201,7 @@ def changes(
     """What changed at each ingest: added, amended (with a word-level diff) and repealed clauses."""
     from datetime import date, datetime
 
-    from api.presenters import source_changes
+    from kb.presenters import source_changes
     from kb.service import ClauseMap
 
     try:
@@ -276,12 +248,14 @@ def serve(
     import uvicorn
 
     settings = Settings()
-    if workers > 1:
-        uvicorn.run("api.main:app", host=host or settings.host, port=port or settings.port, workers=workers)
-    else:
-        from api.app import create_app
-
-        uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port)
+    uvicorn.run(
+        "api.main:app",  # by name: the CLI does not import the web package; the app reads the same settings
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers,
+        http="h11",  # whose request-head limit can be raised, so that an over-long URL gets our JSON 414
+        h11_max_incomplete_event_size=settings.max_request_line_bytes,
+    )
 
 
 def main() -> None:  # pragma: no cover - console-script entry

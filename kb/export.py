@@ -1,14 +1,14 @@
-"""A stored mapping as Markdown or CSV, for the review record (used by the API and `kb map`)."""
+"""A stored mapping as Markdown or CSV, for the review record (used by the API, the web page and `kb map`)."""
 
 from __future__ import annotations
 
 import csv
 import io
 
-from api.schemas import MapOut, MappedClause
+from kb.views import MappedClause, MappingRecord
 
 
-def mapping_markdown(mapping: MapOut) -> str:
+def mapping_markdown(mapping: MappingRecord) -> str:
     request = mapping.request
     lines = [
         "# Use-case mapping",
@@ -51,7 +51,7 @@ def _bullet(clause: MappedClause) -> str:
 CSV_COLUMNS = ["section", "theme", "clause_id", "citation", "title", "source", "binding", "reason", "why", "url"]
 
 
-def mapping_csv(mapping: MapOut) -> str:
+def mapping_csv(mapping: MappingRecord) -> str:
     """One row per principle, clause and check, so a spreadsheet can filter and sort them."""
     out = io.StringIO()
     writer = csv.writer(out)

@@ -29,9 +29,8 @@ from kb.knowledge import CatalogEntry, KnowledgeBase
 from kb.lexical import tokenize
 from kb.models import CheckItem
 from kb.search import Filters, Hit, InvalidQuery, reciprocal_rank_fusion, search
+from kb.vocabulary import JURISDICTIONS, PHASES
 
-PHASES = ("planning", "design", "operation")
-JURISDICTIONS = ("EU", "US-CA", "JP", "OECD", "internal")
 MAX_DESCRIPTION_CHARS = 4000
 SEARCH_DEPTH = 30
 STRONG_HITS = 3  # the top results whose cross-references are followed

@@ -1,18 +1,24 @@
-"""Turn core objects into API schemas; the CLI's ``--json`` uses the same, so both print alike."""
+"""Turn core objects into the view records of kb/views.py; the API returns them and the CLI's
+``--json`` prints them, so both print alike."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import datetime
 
-from api.schemas import (
+from kb.diff import word_diff
+from kb.knowledge import CatalogEntry, KnowledgeBase
+from kb.mapping import CheckMatch, Mapping, Supporting, ThemeMatch
+from kb.models import ClauseVersion, Source, SourceVersion
+from kb.search import Hit
+from kb.views import (
     CheckOut,
     ClauseChange,
     ClauseOut,
     ClauseRef,
     ClauseVersionOut,
-    MapIn,
-    MapOut,
     MappedClause,
+    MappingQuery,
+    MappingRecord,
     SearchResult,
     SourceChanges,
     SourceGroup,
@@ -20,13 +26,6 @@ from api.schemas import (
     ThemeOut,
     TranslationOut,
 )
-from kb.diff import word_diff
-from kb.diskerrors import mapping_unstored
-from kb.knowledge import CatalogEntry, KnowledgeBase
-from kb.mapping import CheckMatch, Mapping, MapRequest, Supporting, ThemeMatch
-from kb.models import ClauseVersion, Source, SourceVersion
-from kb.search import Hit
-from kb.service import ClauseMap
 
 
 def clause_ref(kb: KnowledgeBase, clause_id: str) -> ClauseRef:
@@ -161,8 +160,10 @@ def check_out(kb: KnowledgeBase, check: CheckMatch) -> CheckOut:
     )
 
 
-def map_out(kb: KnowledgeBase, mapping: Mapping, request: MapIn, mapping_id: str, created_at) -> MapOut:
-    return MapOut(
+def mapping_record(
+    kb: KnowledgeBase, mapping: Mapping, request: MappingQuery, mapping_id: str, created_at: datetime
+) -> MappingRecord:
+    return MappingRecord(
         id=mapping_id,
         created_at=created_at,
         kb_version=kb.version,
@@ -172,20 +173,3 @@ def map_out(kb: KnowledgeBase, mapping: Mapping, request: MapIn, mapping_id: str
         direct=[mapped_clause(kb, d) for d in mapping.direct],
         checklist=[check_out(kb, c) for c in mapping.checklist],
     )
-
-
-def map_and_store(service: ClauseMap, body: MapIn) -> MapOut:
-    """Map a use case and store the answer: the API, the CLI and the web page all answer with this."""
-    as_of = datetime.combine(body.as_of, time.max, tzinfo=UTC) if body.as_of else None
-    request = MapRequest(body.description, tuple(body.jurisdictions), body.phase, tuple(body.data_categories),
-                         body.k, as_of)
-    kb, mapping = service.map(request)
-    draft = map_out(kb, mapping, body, "0" * 32, datetime.now(UTC))
-    try:
-        stored = service.save_mapping(kb.version, body.model_dump(mode="json"), draft.model_dump(mode="json"))
-    except Exception as exc:  # data/mappings.sqlite on a full disk or a read-only data directory: say so
-        problem = None if service.settings.mappings_url else mapping_unstored(exc, service.settings.data_dir)
-        if problem is None:
-            raise
-        raise problem from exc
-    return draft.model_copy(update={"id": stored.id, "created_at": stored.created_at})

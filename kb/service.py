@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time
 from functools import cached_property
 
 import numpy as np
@@ -18,14 +18,17 @@ from sqlmodel import Session, col, select
 
 from kb.crosswalk import Crosswalk, CrosswalkError, load_crosswalk
 from kb.database import mappings_engine
+from kb.diskerrors import mapping_unstored
 from kb.embedding import Embedder
 from kb.errors import KBError
 from kb.ids import ClauseId
 from kb.knowledge import CatalogEntry, KnowledgeBase, Library
 from kb.mapping import Mapping, MapRequest, map_use_case, theme_vectors
 from kb.models import SourceVersion, StoredMapping
+from kb.presenters import mapping_record
 from kb.search import Filters, Hit, InvalidQuery, search
 from kb.settings import Settings
+from kb.views import MappingQuery, MappingRecord
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +125,29 @@ class ClauseMap:
     @cached_property
     def _mappings(self) -> Engine:
         return mappings_engine(self.settings)
+
+    def map_and_store(self, query: MappingQuery) -> MappingRecord:
+        """Map a use case and store the answer: the API, the CLI and the web page all answer with this."""
+        as_of = datetime.combine(query.as_of, time.max, tzinfo=UTC) if query.as_of else None
+        request = MapRequest(
+            query.description, tuple(query.jurisdictions), query.phase, tuple(query.data_categories), query.k, as_of
+        )
+        kb, mapping = self.map(request)
+        draft = mapping_record(kb, mapping, query, "0" * 32, datetime.now(UTC))
+        try:
+            stored = self.save_mapping(kb.version, query.model_dump(mode="json"), draft.model_dump(mode="json"))
+        except Exception as exc:  # data/mappings.sqlite on a full disk or a read-only data directory: say so
+            problem = None if self.settings.mappings_url else mapping_unstored(exc, self.settings.data_dir)
+            if problem is None:
+                raise
+            raise problem from exc
+        return draft.model_copy(update={"id": stored.id, "created_at": stored.created_at})
+
+    def mapping(self, mapping_id: str) -> MappingRecord:
+        """A stored mapping, read back in the core's own shape (rows stored before the shape had a name
+        have the same fields)."""
+        stored = self.stored_mapping(mapping_id)
+        return MappingRecord.model_validate({**stored.response, "id": stored.id, "created_at": stored.created_at})
 
     def save_mapping(self, kb_version: str, request: dict, response: dict) -> StoredMapping:
         stored = StoredMapping(id=uuid.uuid4().hex, kb_version=kb_version, request=request, response=response)

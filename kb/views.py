@@ -1,21 +1,13 @@
-"""Pydantic schemas of the public API, kept apart from the SQLModel tables on purpose: the
-tables may change with the storage, the API contract may not."""
+"""What the interfaces show of the knowledge base: records built from the core objects by
+kb/presenters.py, kept apart from the SQLModel tables on purpose (the tables may change with the
+storage, these may not). The API returns them, the CLI's ``--json`` prints them, and a stored
+mapping is a ``MappingRecord`` in this shape, whatever the API's own schemas become."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
 
 from pydantic import BaseModel, Field
-
-
-class ErrorDetail(BaseModel):
-    code: str = Field(examples=["invalid_query"])
-    message: str = Field(examples=["the query is empty: describe the situation or name the topic"])
-
-
-class ErrorResponse(BaseModel):
-    error: ErrorDetail
 
 
 class ClauseRef(BaseModel):
@@ -40,15 +32,6 @@ class SearchResult(BaseModel):
     matched: list[str] = Field(default_factory=list, description="other clauses of the unit that matched")
     highlights: list[str] = Field(default_factory=list, description="the sentences that share the query's terms")
     recitals: list[ClauseRef] = Field(default_factory=list, description="recitals that explain the article")
-
-
-class SearchResponse(BaseModel):
-    query: str
-    k: int
-    group: str
-    version: str = Field(description="the knowledge-base version that answered")
-    took_ms: float
-    results: list[SearchResult]
 
 
 class TranslationOut(BaseModel):
@@ -93,13 +76,6 @@ class SourceOut(BaseModel):
     ingested_at: datetime | None = None
 
 
-class Health(BaseModel):
-    status: str = Field(examples=["ok"], description="ok, not_ingested or index_unavailable")
-    version: str | None = None
-    clauses: int = 0
-    detail: str | None = None
-
-
 class ClauseChange(BaseModel):
     clause_id: str = Field(examples=["gdpr:art-43(3)"])
     citation: str = Field(examples=["GDPR Art. 43(3)"])
@@ -133,10 +109,8 @@ class ClauseVersionOut(BaseModel):
     diff_from_previous: list[tuple[str, str]] | None = None
 
 
-class MapIn(BaseModel):
-    """A use case to map. Every field but the description is optional."""
-
-    model_config = {"extra": "forbid"}
+class MappingQuery(BaseModel):
+    """The use case a mapping answered, as stored with it."""
 
     description: str = Field(
         min_length=1,
@@ -144,10 +118,10 @@ class MapIn(BaseModel):
         description="the use case in a few sentences",
         examples=["Face recognition at the entrance of our office building to let employees in without a badge."],
     )
-    jurisdictions: list[Literal["EU", "US-CA", "JP", "OECD", "internal"]] = Field(
+    jurisdictions: list[str] = Field(
         default_factory=list, description="only sources of these jurisdictions (internal guidelines always apply)"
     )
-    phase: Literal["planning", "design", "operation"] | None = Field(
+    phase: str | None = Field(
         default=None, description="lifecycle phase: planning/proposal, design/development, operation/maintenance"
     )
     data_categories: list[str] = Field(
@@ -200,11 +174,13 @@ class CheckOut(BaseModel):
     reason: str
 
 
-class MapOut(BaseModel):
+class MappingRecord(BaseModel):
+    """A mapping as stored (``StoredMapping.response``) and as every interface shows it."""
+
     id: str = Field(description="fetch this mapping again at /v1/map/{id}, export at /v1/map/{id}.md or .csv")
     created_at: datetime
     kb_version: str
-    request: MapIn
+    request: MappingQuery
     triggers: list[str] = Field(description="the data categories and domains that fired")
     themes: list[ThemeOut]
     direct: list[MappedClause] = Field(description="clauses the use case triggers directly, binding law first")

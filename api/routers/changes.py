@@ -8,9 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query
 
 from api.deps import get_service
-from api.presenters import source_changes
-from api.schemas import ErrorResponse, SourceChanges
+from api.schemas import ErrorResponse
+from kb.presenters import source_changes
 from kb.service import ClauseMap
+from kb.views import SourceChanges
 
 router = APIRouter(prefix="/v1", tags=["changes"])
 

@@ -8,9 +8,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query
 
 from api.deps import get_service
-from api.presenters import clause_history, clause_out
-from api.schemas import ClauseOut, ClauseVersionOut, ErrorResponse
+from api.schemas import ErrorResponse
+from kb.presenters import clause_history, clause_out
 from kb.service import ClauseMap
+from kb.views import ClauseOut, ClauseVersionOut
 
 router = APIRouter(prefix="/v1", tags=["clauses"])
 

@@ -9,9 +9,8 @@ from fastapi import APIRouter, Depends, Path
 from fastapi.responses import PlainTextResponse
 
 from api.deps import get_service
-from api.export import mapping_csv, mapping_markdown
-from api.presenters import map_and_store
 from api.schemas import ErrorResponse, MapIn, MapOut
+from kb.export import mapping_csv, mapping_markdown
 from kb.service import ClauseMap
 
 router = APIRouter(prefix="/v1", tags=["mapping"])
@@ -29,15 +28,14 @@ MappingId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="the id r
     summary="Map a use case to the themes, principles, clauses and checks that apply",
 )
 def map_use_case(body: MapIn, service: Annotated[ClauseMap, Depends(get_service)]) -> MapOut:
-    return map_and_store(service, body)
+    return MapOut.of(service.map_and_store(body.query()))
 
 
 # The .md and .csv routes come first: "/map/{id}" would otherwise capture "…/abc.md" and refuse it.
 
 
 def _stored(service: ClauseMap, mapping_id: str) -> MapOut:
-    stored = service.stored_mapping(mapping_id)
-    return MapOut.model_validate({**stored.response, "id": stored.id, "created_at": stored.created_at})
+    return MapOut.of(service.mapping(mapping_id))
 
 
 @router.get("/map/{mapping_id}.md", response_class=PlainTextResponse, responses={404: {"model": ErrorResponse}})

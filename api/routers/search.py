@@ -9,9 +9,9 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query
 
 from api.deps import get_service
-from api.presenters import search_result
 from api.routers.clauses import end_of
 from api.schemas import ErrorResponse, SearchResponse
+from kb.presenters import search_result
 from kb.search import Filters
 from kb.service import ClauseMap
 

@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 
 from api.deps import get_service
-from api.presenters import source_out
-from api.schemas import SourceOut
+from kb.presenters import source_out
 from kb.service import ClauseMap
+from kb.views import SourceOut
 
 router = APIRouter(prefix="/v1", tags=["sources"])
 

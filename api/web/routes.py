@@ -16,7 +16,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from api.presenters import clause_history, clause_out, clause_ref, search_result, source_out
 from api.web import STATIC_DIR, TEMPLATES_DIR
 from api.web.view import (
     EXAMPLE_QUERIES,
@@ -42,6 +41,7 @@ from kb.diskerrors import DataDirUnwritable
 from kb.ids import InvalidClauseId
 from kb.index import IndexCorrupt
 from kb.knowledge import CatalogEntry, KnowledgeBase
+from kb.presenters import clause_history, clause_out, clause_ref, search_result, source_out
 from kb.search import InvalidQuery
 from kb.service import ClauseMap, UnknownClause
 from kb.store import NotIngested
@@ -248,7 +248,7 @@ def map_page(request: Request) -> HTMLResponse:
 @router.get("/changes", response_class=HTMLResponse)
 def changes_page(request: Request) -> HTMLResponse:
     """What changed at each ingest, per source, with the word-level diffs of amended clauses."""
-    from api.presenters import source_changes
+    from kb.presenters import source_changes
 
     service = _service(request)
     source = request.query_params.get("source") or None

@@ -20,15 +20,15 @@ import numpy as np
 from markupsafe import Markup, escape
 from starlette.datastructures import QueryParams
 
-from api.presenters import clause_ref
-from api.schemas import ClauseRef
 from kb.crosswalk import Crosswalk, Theme
 from kb.embedding import Embedder
 from kb.knowledge import CatalogEntry, KnowledgeBase
 from kb.lexical import tokenize
 from kb.models import Source
+from kb.presenters import clause_ref
 from kb.search import Filters, Hit, search
 from kb.service import ClauseMap
+from kb.views import ClauseRef
 
 DEFAULT_K = 10
 FACET_DEPTH = 50  # facet counts: results counted among the best this many of each relaxed search

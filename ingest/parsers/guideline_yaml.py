@@ -45,14 +45,10 @@ import yaml
 from ingest.parsers import ParseError, decode_text
 from kb.ids import ClauseId, InvalidClauseId
 from kb.records import ClauseRecord
+from kb.vocabulary import LANGUAGES, PHASE_NAMES, PHASES
 
 FORMAT_TAG = "clausemap-guideline/1"
-PHASES = ("planning", "design", "operation")
-PHASE_LABELS = {
-    "planning": "planning/proposal",
-    "design": "design/development",
-    "operation": "operation/maintenance",
-}
+PHASE_LABELS = PHASE_NAMES
 # Suggested values for ``data_categories``; any lower-case slug is accepted.
 RECOMMENDED_DATA_CATEGORIES = (
     "biometric",
@@ -63,7 +59,7 @@ RECOMMENDED_DATA_CATEGORIES = (
     "employee",
     "special-category",
 )
-SUPPORTED_LANGUAGES = ("en", "ja")
+SUPPORTED_LANGUAGES = LANGUAGES
 
 _SLUG_RE = re.compile(r"^[a-z][a-z0-9-]*$")
 _TRAILING_NUMBER_RE = re.compile(r"(\d+)$")
