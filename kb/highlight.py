@@ -4,11 +4,17 @@ and the words that matched, so a reviewer sees at a glance why a result is there
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from kb.lexical import tokenize
+from kb.text import JAPANESE_WORD_CHARS
 
 _SENTENCE = re.compile(r"(?<=[.;:。])\s+|(?<=。)")
 _WORD = re.compile(r"\w+", re.UNICODE)
+_JAPANESE_RUN = re.compile(f"[{JAPANESE_WORD_CHARS}]+")
+_PIECE = re.compile(
+    rf"(?P<cjk>[{JAPANESE_WORD_CHARS}]+)|(?P<word>[^\W_{JAPANESE_WORD_CHARS}]+(?:['’.][^\W_{JAPANESE_WORD_CHARS}]+)*)"
+)
 
 
 def query_terms(query: str) -> frozenset[str]:
@@ -35,3 +41,45 @@ def matched_words(terms: frozenset[str], text: str) -> list[str]:
         if word.lower() not in seen and terms & set(tokenize(word)):
             seen[word.lower()] = None
     return list(seen)
+
+
+def marked_characters(text: str, query: str) -> list[bool]:
+    """For each character of ``text``, whether it belongs to a word that matches a query term (same
+    stemming and Japanese bigrams as the lexical index, so "decisions" marks "decision"); the page
+    wraps the marked runs in ``<mark>``."""
+    terms = set(tokenize(query))
+    if not terms:
+        return [False] * len(text)
+    # a lone shared bigram ("シー" of "ポリシー" for the query "プライバシー") is noise, not a match,
+    # unless the query's Japanese words are that short themselves
+    shortest_run = 2 if any(len(run) > 2 for run in _JAPANESE_RUN.findall(query)) else 1
+    marked = [False] * len(text)
+    for match in _PIECE.finditer(text):
+        start, end = match.span()
+        if match.group("word"):
+            if terms.intersection(tokenize(match.group())):
+                marked[start:end] = [True] * (end - start)
+        else:
+            _mark_bigram_runs(match.group(), start, terms, shortest_run, marked)
+    return marked
+
+
+def _mark_bigram_runs(run: str, start: int, terms: set[str], shortest: int, marked: list[bool]) -> None:
+    """Mark the stretches of a Japanese run made of at least ``shortest`` consecutive query bigrams."""
+    normal = unicodedata.normalize("NFKC", run)
+    if len(normal) != len(run):  # width-changing normalisation: match the run as a whole
+        if terms.intersection(tokenize(run)):
+            marked[start : start + len(run)] = [True] * len(run)
+        return
+    if len(run) == 1:
+        marked[start] = run in terms
+        return
+    hits = [normal[i : i + 2] in terms for i in range(len(run) - 1)] + [False]
+    i = 0
+    while i < len(hits):
+        j = i
+        while hits[j]:
+            j += 1
+        if j - i >= shortest:
+            marked[start + i : start + j + 1] = [True] * (j - i + 1)
+        i = j + 1

@@ -17,8 +17,9 @@ import numpy as np
 import Stemmer
 import yaml
 
-_WORD = re.compile(r"[a-z0-9]+(?:[.'][a-z0-9]+)*|[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\u30fc々]+")
-_CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\u30fc々]")
+from kb.text import JAPANESE_WORD_CHARS, is_japanese_word_char
+
+_WORD = re.compile(rf"[a-z0-9]+(?:[.'][a-z0-9]+)*|[{JAPANESE_WORD_CHARS}]+")
 _STOP = frozenset(
     """
     a about above after again all also am an and any are as at be because been before being below
@@ -43,7 +44,7 @@ def tokenize(text: str) -> list[str]:
     tokens: list[str] = []
     for match in _WORD.finditer(normalised):
         word = match.group()
-        if _CJK.match(word):
+        if is_japanese_word_char(word[0]):
             tokens.extend(_bigrams(word))
         elif word not in _STOP and len(word) > 1:
             tokens.append(_stem(word))
@@ -51,7 +52,7 @@ def tokenize(text: str) -> list[str]:
 
 
 def is_cjk(char: str) -> bool:
-    return _CJK.match(char) is not None
+    return is_japanese_word_char(char)
 
 
 def _bigrams(run: str) -> list[str]:

@@ -13,7 +13,8 @@ import time
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, Response
+from fastapi.routing import APIRoute
 from fastapi.templating import Jinja2Templates
 
 from api.web import STATIC_DIR, TEMPLATES_DIR
@@ -37,16 +38,30 @@ from api.web.view import (
     web_url,
 )
 from kb.crosswalk import CrosswalkError
-from kb.diskerrors import DataDirUnwritable
-from kb.ids import InvalidClauseId
-from kb.index import IndexCorrupt
+from kb.errors import KBError
 from kb.knowledge import CatalogEntry, KnowledgeBase
 from kb.presenters import clause_history, clause_out, clause_ref, search_result, source_out
 from kb.search import InvalidQuery
-from kb.service import ClauseMap, UnknownClause
-from kb.store import NotIngested
+from kb.service import ClauseMap
 
-router = APIRouter(include_in_schema=False)
+
+class PageRoute(APIRoute):
+    """The one place where the pages translate the knowledge base's errors: a message page with the
+    error's status (``KBError.http_status``) and a heading for its code, never a 500."""
+
+    def get_route_handler(self):
+        handler = super().get_route_handler()
+
+        async def handle(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except KBError as exc:
+                return error_page(request, exc)
+
+        return handle
+
+
+router = APIRouter(include_in_schema=False, route_class=PageRoute)
 templates = Jinja2Templates(directory=TEMPLATES_DIR)
 templates.env.globals.update(
     asset_version=hashlib.sha256(b"".join(p.read_bytes() for p in sorted(STATIC_DIR.iterdir()))).hexdigest()[:10],
@@ -59,7 +74,13 @@ templates.env.globals.update(
     language_labels=LANGUAGE_LABELS,
 )
 templates.env.filters["highlight"] = highlight
-Unavailable = (NotIngested, IndexCorrupt)
+HEADINGS = {
+    "invalid_clause_id": "That is not a clause id",
+    "unknown_clause": "No such clause",
+    "data_dir_unwritable": "The mapping could not be stored",
+    "crosswalk_invalid": "The crosswalk cannot be read",
+}
+HEADINGS_BY_STATUS = {404: "Not found", 409: "Busy", 422: "That cannot be answered", 507: "Nothing could be stored"}
 
 
 def _service(request: Request) -> ClauseMap:
@@ -70,8 +91,10 @@ def _page(request: Request, template: str, status: int = 200, **context: Any) ->
     return templates.TemplateResponse(request, template, context, status_code=status)
 
 
-def _unavailable(request: Request, exc: Exception) -> HTMLResponse:
-    return _page(request, "message.html", 503, heading="The knowledge base is not available", message=str(exc))
+def error_page(request: Request, exc: KBError) -> HTMLResponse:
+    default = "The knowledge base is not available" if exc.http_status >= 500 else "That cannot be answered"
+    heading = HEADINGS.get(exc.code) or HEADINGS_BY_STATUS.get(exc.http_status, default)
+    return _page(request, "message.html", exc.http_status, heading=heading, message=str(exc))
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -80,10 +103,7 @@ def search_page(request: Request) -> HTMLResponse:
     """The search box, the results grouped by article, and the filters with their counts."""
     service = _service(request)
     form = SearchForm.from_params(request.query_params, service.settings.max_k)
-    try:
-        kb = service.kb()
-    except Unavailable as exc:
-        return _unavailable(request, exc)
+    kb = service.kb()
     context: dict[str, Any] = {"form": form, "groups": GROUPS, "version": kb.version}
     if form.errors:
         return _page(request, "search.html", 422, errors=form.errors, **context)
@@ -93,10 +113,8 @@ def search_page(request: Request) -> HTMLResponse:
     try:
         outcome = service.search(form.q, form.k, form.filters(), form.group)
         facets = count_facets(service, outcome.kb, form)
-    except InvalidQuery as exc:
+    except InvalidQuery as exc:  # shown beside the form, which keeps what was typed
         return _page(request, "search.html", 422, errors=[str(exc)], **context)
-    except Unavailable as exc:
-        return _unavailable(request, exc)
     kb = outcome.kb
     results = [
         {
@@ -125,14 +143,7 @@ def search_page(request: Request) -> HTMLResponse:
 def clause_page(request: Request, clause_id: str) -> HTMLResponse:
     """A clause: where it sits, its words and subdivisions, what it cites and what cites it."""
     service = _service(request)
-    try:
-        kb, clause = service.clause(clause_id)
-    except InvalidClauseId as exc:
-        return _page(request, "message.html", 422, heading="That is not a clause id", message=str(exc))
-    except UnknownClause as exc:
-        return _page(request, "message.html", 404, heading="No such clause", message=str(exc))
-    except Unavailable as exc:
-        return _unavailable(request, exc)
+    kb, clause = service.clause(clause_id)
     out = clause_out(kb, clause)
     nodes = subdivisions(kb, clause)
     inner_cites, inner_cited_by = subdivision_references(kb, clause, nodes)
@@ -164,10 +175,7 @@ def clause_page(request: Request, clause_id: str) -> HTMLResponse:
 @router.get("/sources", response_class=HTMLResponse)
 def sources_page(request: Request) -> HTMLResponse:
     """Every source with its kind, jurisdiction, force, version date, clause count and status."""
-    try:
-        kb = _service(request).kb()
-    except Unavailable as exc:
-        return _unavailable(request, exc)
+    kb = _service(request).kb()
     sources = sorted(kb.sources.values(), key=lambda s: (not s.binding, s.kind == "internal", s.short_name))
     return _page(
         request,
@@ -199,9 +207,8 @@ def map_page(request: Request) -> HTMLResponse:
 
     from pydantic import ValidationError
 
-    from api.presenters import map_and_store
     from api.schemas import MapIn
-    from kb.mapping import JURISDICTIONS, PHASES
+    from kb.vocabulary import JURISDICTIONS, PHASES
 
     service = _service(request)
     params = request.query_params
@@ -211,10 +218,7 @@ def map_page(request: Request) -> HTMLResponse:
         "phase": params.get("phase") or None,
         "data_categories": params.getlist("data"),
     }
-    try:
-        categories = [(t.id, t.title) for t in service.crosswalk.triggers]
-    except CrosswalkError as exc:
-        return _page(request, "message.html", 503, heading="The crosswalk cannot be read", message=str(exc))
+    categories = [(t.id, t.title) for t in service.crosswalk.triggers]
     context: dict[str, Any] = {
         "form": form,
         "jurisdictions": JURISDICTIONS,
@@ -231,17 +235,13 @@ def map_page(request: Request) -> HTMLResponse:
                 phase=form["phase"],
                 data_categories=form["data_categories"],
             )
-            context["result"] = map_and_store(service, body)
-        except ValidationError as exc:
+            context["result"] = service.map_and_store(body.query())
+        except ValidationError as exc:  # shown beside the form, which keeps what was typed
             context["error"] = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
             return _page(request, "map.html", 422, **context)
         except InvalidQuery as exc:
             context["error"] = str(exc)
             return _page(request, "map.html", 422, **context)
-        except Unavailable as exc:
-            return _unavailable(request, exc)
-        except DataDirUnwritable as exc:
-            return _page(request, "message.html", 507, heading="The mapping could not be stored", message=str(exc))
     return _page(request, "map.html", **context)
 
 
@@ -252,11 +252,8 @@ def changes_page(request: Request) -> HTMLResponse:
 
     service = _service(request)
     source = request.query_params.get("source") or None
-    try:
-        kb = service.kb()
-        versions = [source_changes(kb, v) for v in service.changes(source=source if source in kb.sources else None)]
-    except Unavailable as exc:
-        return _unavailable(request, exc)
+    kb = service.kb()
+    versions = [source_changes(kb, v) for v in service.changes(source=source if source in kb.sources else None)]
     return _page(
         request,
         "changes.html",

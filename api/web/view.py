@@ -10,23 +10,19 @@ of the same facet widens the results instead of emptying the other counts.
 from __future__ import annotations
 
 import dataclasses
-import re
-import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlencode
 
-import numpy as np
 from markupsafe import Markup, escape
 from starlette.datastructures import QueryParams
 
 from kb.crosswalk import Crosswalk, Theme
-from kb.embedding import Embedder
+from kb.highlight import marked_characters
 from kb.knowledge import CatalogEntry, KnowledgeBase
-from kb.lexical import tokenize
 from kb.models import Source
 from kb.presenters import clause_ref
-from kb.search import Filters, Hit, search
+from kb.search import Filters, Hit
 from kb.service import ClauseMap
 from kb.views import ClauseRef
 
@@ -65,9 +61,6 @@ EXAMPLE_QUERIES = (  # (query, its language)
     ("explaining to users that they are talking to an AI system", "en"),
     ("プライバシー", "ja"),
 )
-_CJK = "\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\u30fc々"
-_CJK_RUN = re.compile(f"[{_CJK}]+")
-_PIECE = re.compile(rf"(?P<cjk>[{_CJK}]+)|(?P<word>[^\W_{_CJK}]+(?:['’.][^\W_{_CJK}]+)*)")
 
 
 @dataclass
@@ -183,44 +176,10 @@ def clause_href(clause_id: str) -> str:
 
 
 def highlight(text: str, query: str) -> Markup:
-    """``text`` escaped, with the words that match a query term (same stemming and Japanese bigrams
-    as the lexical index, so "decisions" marks "decision") wrapped in ``<mark>``."""
-    terms = set(tokenize(query))
-    if not terms:
-        return escape(text)
-    # a lone shared bigram ("シー" of "ポリシー" for the query "プライバシー") is noise, not a match,
-    # unless the query's Japanese words are that short themselves
-    shortest_run = 2 if any(len(run) > 2 for run in _CJK_RUN.findall(query)) else 1
-    marked = [False] * len(text)
-    for match in _PIECE.finditer(text):
-        start, end = match.span()
-        if match.group("word"):
-            if terms.intersection(tokenize(match.group())):
-                marked[start:end] = [True] * (end - start)
-        else:
-            _mark_bigram_runs(match.group(), start, terms, shortest_run, marked)
-    return _wrap_marked(text, marked)
-
-
-def _mark_bigram_runs(run: str, start: int, terms: set[str], shortest: int, marked: list[bool]) -> None:
-    """Mark the stretches of a Japanese run made of at least ``shortest`` consecutive query bigrams."""
-    normal = unicodedata.normalize("NFKC", run)
-    if len(normal) != len(run):  # width-changing normalisation: match the run as a whole
-        if terms.intersection(tokenize(run)):
-            marked[start : start + len(run)] = [True] * len(run)
-        return
-    if len(run) == 1:
-        marked[start] = run in terms
-        return
-    hits = [normal[i : i + 2] in terms for i in range(len(run) - 1)] + [False]
-    i = 0
-    while i < len(hits):
-        j = i
-        while hits[j]:
-            j += 1
-        if j - i >= shortest:
-            marked[start + i : start + j + 1] = [True] * (j - i + 1)
-        i = j + 1
+    """``text`` escaped, with the words that match a query term wrapped in ``<mark>`` (the marking is
+    kb/highlight.py's, the same stemming and Japanese bigrams as the lexical index)."""
+    marked = marked_characters(text, query)
+    return _wrap_marked(text, marked) if any(marked) else escape(text)
 
 
 def _wrap_marked(text: str, marked: list[bool]) -> Markup:
@@ -284,47 +243,18 @@ def hit_value(kb: KnowledgeBase, hit: Hit, facet: str) -> str:
     }[facet]
 
 
-class _EncodeOnce:
-    """The service's embedder, encoding the query once for all the facet searches of one page."""
-
-    def __init__(self, embedder: Embedder) -> None:
-        self._embedder = embedder
-        self._vectors: dict[tuple[str, ...], np.ndarray] = {}
-
-    def encode(self, texts: list[str]) -> np.ndarray:
-        key = tuple(texts)
-        if key not in self._vectors:
-            self._vectors[key] = self._embedder.encode(texts)
-        return self._vectors[key]
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self._embedder, name)
-
-
 def count_facets(service: ClauseMap, kb: KnowledgeBase, form: SearchForm, depth: int = FACET_DEPTH) -> list[Facet]:
     """Each facet's values with counts from the same search without that facet's filter.
 
     Facets whose filter is not set share one search (all filters applied), so a search with no
     filter costs one extra search, and each set facet one more; the query is embedded once.
     """
-    settings = service.settings
-    depth = min(depth, settings.max_k)
-    embedder = _EncodeOnce(service.embedder)
-    pools: dict[Filters, list[Hit]] = {}
+    depth = min(depth, service.settings.max_k)
+    relaxed_filters = {name: form.filters(without=name) for name in FACETS}
+    pools = service.search_variants(kb, form.q, depth, list(relaxed_filters.values()), form.group)
     facets = []
     for name, legend in FACETS.items():
-        relaxed = form.filters(without=name)
-        if relaxed not in pools:
-            pools[relaxed] = search(
-                kb,
-                embedder,
-                form.q,
-                depth,
-                relaxed,
-                form.group,
-                settings.max_query_chars,  # type: ignore[arg-type]
-            )
-        hits = pools[relaxed]
+        hits = pools[relaxed_filters[name]]
         counts = Counter(hit_value(kb, hit, name) for hit in hits)
         chosen = form.selected(name)
         options = facet_options(kb)[name]

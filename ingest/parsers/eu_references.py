@@ -18,6 +18,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from kb.text import roman_to_int
+
 _SUBS = r"(?:\(\w{1,4}\))*"
 _NUM_LIST = rf"\d+{_SUBS}(?:\s*(?:,|and|or|to)\s*\d+{_SUBS})*"
 _ARTICLES = re.compile(rf"\bArticles?\s+(?P<list>{_NUM_LIST})")
@@ -57,7 +59,6 @@ _ANNEXES = re.compile(
 )
 _ANNEX_EXTERNAL = re.compile(r"\s+to\s+(?:Decision|Directive|Regulation)\b")
 _BARE_ANNEX_POINTS = re.compile(rf"\b[Pp]oints?\s+(?P<points>(?>{_ANNEX_POINT_LIST}))(?!\s*,?\s*of\b)")
-_ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
 
 
 def extract_references(
@@ -162,15 +163,6 @@ def _expand_annexes(listing: str) -> list[int]:
 
 def _expand_sections(listing: str) -> list[str]:
     return re.findall(r"[A-Z]|\d+", listing)
-
-
-def roman_to_int(number: str) -> int:
-    """'XIII' -> 13 (a Roman numeral, as annexes and chapters are numbered)."""
-    total = 0
-    for current, following in zip(number, [*number[1:], ""], strict=True):
-        value = _ROMAN_VALUES[current]
-        total += -value if following and _ROMAN_VALUES[following] > value else value
-    return total
 
 
 def _point_target(match: re.Match[str], own_article: str | None) -> str | None:

@@ -31,14 +31,11 @@ import re
 from dataclasses import dataclass
 
 from ingest.parsers import ParseError, decode_text
+from kb import text as text_helpers
 from kb.records import ClauseRecord
 
 SOURCE = "oecd"
 
-_ROMAN_VALUES = (
-    (1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"),
-    (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I"),
-)
 _DEFINITION_DASHES = "‒–—"  # U+2012 figure dash (what the page uses), en dash, em dash
 _SECTION_RE = re.compile(r"^Section\s+(\d+)\s*:\s*(.*)$", re.DOTALL)
 _PRINCIPLE_RE = re.compile(r"^(\d+\.\d+)\.?(?:\s+(.*))?$", re.DOTALL)
@@ -71,24 +68,15 @@ def normalise_text(text: str) -> str:
 
 def roman_to_int(roman: str) -> int:
     """Value of a roman numeral (upper or lower case); ParseError if it is not one."""
-    value = 0
-    rest = roman.upper()
-    for number, symbol in _ROMAN_VALUES:
-        while rest.startswith(symbol):
-            value += number
-            rest = rest[len(symbol):]
-    if rest or not value or int_to_roman(value) != roman.upper():
-        raise ParseError(f"{roman!r} is not a roman numeral")
-    return value
+    try:
+        return text_helpers.roman_to_int(roman)
+    except ValueError as exc:
+        raise ParseError(f"{roman!r} is not a roman numeral") from exc
 
 
 def int_to_roman(value: int) -> str:
     """Upper-case roman numeral for a positive integer."""
-    out = []
-    for number, symbol in _ROMAN_VALUES:
-        count, value = divmod(value, number)
-        out.append(symbol * count)
-    return "".join(out)
+    return text_helpers.int_to_roman(value).upper()
 
 
 def split_definition(text: str) -> tuple[str, str]:

@@ -39,6 +39,7 @@ from dataclasses import replace
 from ingest.parsers import ParseError, decode_text
 from kb.ids import ClauseId, InvalidClauseId
 from kb.records import ClauseRecord
+from kb.text import join_wrapped
 
 NEC_ENGLISH_TITLES: dict[int, str] = {
     1: "Fairness",
@@ -53,7 +54,6 @@ NEC_ENGLISH_TITLES: dict[int, str] = {
 _CIRCLED_FIRST = 0x2460  # ①; ① to ⑳ are U+2460..U+2473
 _HEADING_RE = re.compile(r"^([\u2460-\u2473])\s*(\S.*)$")
 _SENTENCE_END = ("。", "．", ".", "！", "？", "!", "?", "」", "』", "）", ")")
-_CJK_RE = re.compile(r"[\u3000-\u30ff\u3400-\u9fff\uff00-\uffef]")
 _LANGUAGE = "ja"
 
 
@@ -119,10 +119,9 @@ def _paragraphs(text: str) -> list[str]:
 
 def _join_lines(lines: list[str]) -> str:
     """Join wrapped lines: no space inside Japanese text, one space elsewhere."""
-    joined = lines[0]
-    for line in lines[1:]:
-        gap = "" if _CJK_RE.match(joined[-1]) or _CJK_RE.match(line[0]) else " "
-        joined += gap + line
+    joined = ""
+    for line in lines:
+        joined = join_wrapped(joined, line)
     return _normalise(joined)
 
 
