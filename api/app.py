@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import OperationalError
 
+from api.docs import install_docs
 from api.errors import install_error_handlers
 from api.routers import admin, changes, clauses, health, mapping, search, sources
 from api.security import install_security
@@ -45,10 +46,13 @@ def create_app(settings: Settings | None = None, service: ClauseMap | None = Non
         version="0.1.0",
         description="Clause-level search over laws, guidelines and internal principles on AI and data.",
         lifespan=lifespan,
+        docs_url=None,  # served by install_docs from packaged assets, not from a CDN
+        redoc_url=None,
     )
     app.state.service = service
     install_error_handlers(app, settings)
     install_security(app, settings)
+    install_docs(app)
     for module in (search, mapping, clauses, sources, changes, health, admin):
         app.include_router(module.router)
     app.include_router(web.router)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from kb.views import MappingQuery, MappingRecord, SearchResult
 from kb.vocabulary import JURISDICTIONS, PHASES
@@ -71,6 +71,15 @@ class MapIn(BaseModel):
     k: int = Field(default=5, ge=1, le=20, description="how many themes")
     as_of: date | None = Field(default=None, description="map against the texts in force on this date")
 
+
+    @field_validator("jurisdictions", mode="before")
+    @classmethod
+    def _jurisdictions_in_any_case(cls, value: object) -> object:
+        """``eu`` is ``EU``: spelled as defined before the literal check (which lists the valid values)."""
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            folded = {j.casefold(): j for j in JURISDICTIONS}
+            return [folded.get(v.casefold(), v) for v in value]
+        return value
 
     def query(self) -> MappingQuery:
         """The core's record of this request."""

@@ -97,7 +97,7 @@ class GuardMiddleware(BaseHTTPMiddleware):
 
 
 def _is_open(path: str) -> bool:
-    return path == "/healthz" or path.startswith("/static/")
+    return path == "/healthz" or path.startswith(("/static/", "/docs-assets/"))
 
 
 def _is_admin(given: str | None, settings: Settings) -> bool:

@@ -6,6 +6,7 @@ HTTP run the same code.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import uuid
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ from kb.presenters import mapping_record
 from kb.search import Filters, Hit, InvalidQuery, search
 from kb.settings import Settings
 from kb.views import MappingQuery, MappingRecord
+from kb.vocabulary import JURISDICTIONS, LANGUAGES, SOURCE_KINDS, canonical
 
 log = logging.getLogger(__name__)
 
@@ -79,6 +81,27 @@ class _EncodeOnce:
         return getattr(self._embedder, name)
 
 
+def checked_filters(kb: KnowledgeBase, filters: Filters) -> Filters:
+    """The filters with jurisdictions, kinds and languages spelled as the knowledge base spells them
+    (``eu`` is ``EU``); InvalidQuery listing the valid values for one it does not know, so that a
+    mistyped filter is not read as "nothing applies"."""
+    sources = kb.sources.values()
+    allowed = {
+        "jurisdiction": tuple(dict.fromkeys([*JURISDICTIONS, *(s.jurisdiction for s in sources)])),
+        "kind": tuple(dict.fromkeys([*SOURCE_KINDS, *(s.kind for s in sources)])),
+        "language": tuple(dict.fromkeys([*LANGUAGES, *(s.language for s in sources)])),
+    }
+    try:
+        return dataclasses.replace(
+            filters,
+            jurisdictions=canonical(filters.jurisdictions, allowed["jurisdiction"], "jurisdiction"),
+            kinds=canonical(filters.kinds, allowed["kind"], "kind"),
+            languages=canonical(filters.languages, allowed["language"], "language"),
+        )
+    except ValueError as exc:
+        raise InvalidQuery(str(exc)) from exc
+
+
 class ClauseMap:
     def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
         self.settings = settings
@@ -110,6 +133,7 @@ class ClauseMap:
         if not 1 <= k <= self.settings.max_k:
             raise InvalidQuery(f"k must be between 1 and {self.settings.max_k}, not {k}")
         kb = self.kb()
+        filters = checked_filters(kb, filters) if filters is not None else None
         hits = search(kb, self.embedder, query, k, filters, group, self.settings.max_query_chars, method)
         return SearchOutcome(kb, query, hits)
 
@@ -118,6 +142,7 @@ class ClauseMap:
     ) -> dict[Filters, list[Hit]]:
         """The same query under several filters (the web page's facet counts), embedded once, each
         distinct set of filters searched once."""
+        filter_sets = [checked_filters(kb, f) for f in filter_sets]
         embedder = cast(Embedder, _EncodeOnce(self.embedder))  # has what search uses: encode and attributes
         limit = self.settings.max_query_chars
         return {f: search(kb, embedder, query, k, f, group, limit) for f in dict.fromkeys(filter_sets)}
@@ -156,8 +181,13 @@ class ClauseMap:
     def map_and_store(self, query: MappingQuery) -> MappingRecord:
         """Map a use case and store the answer: the API, the CLI and the web page all answer with this."""
         as_of = datetime.combine(query.as_of, time.max, tzinfo=UTC) if query.as_of else None
+        try:
+            jurisdictions = canonical(tuple(query.jurisdictions), JURISDICTIONS, "jurisdiction")
+        except ValueError as exc:
+            raise InvalidQuery(str(exc)) from exc
+        query = query.model_copy(update={"jurisdictions": list(jurisdictions)})
         request = MapRequest(
-            query.description, tuple(query.jurisdictions), query.phase, tuple(query.data_categories), query.k, as_of
+            query.description, jurisdictions, query.phase, tuple(query.data_categories), query.k, as_of
         )
         kb, mapping = self.map(request)
         draft = mapping_record(kb, mapping, query, "0" * 32, datetime.now(UTC))
