@@ -50,37 +50,16 @@ def ingest(
     ] = False,
 ) -> None:
     """Parse, validate, embed and index every registered source, then publish the new version."""
-    if fetch_first:
-        from cli.fetch_cmd import fetch as run_fetch
-
-        try:
-            run_fetch(source=source)
-        except typer.Exit as exc:
-            if exc.exit_code not in (0, 2):
-                raise
-            if exc.exit_code == 2:
-                typer.secho("some downloads failed: their local copies are ingested", fg=typer.colors.YELLOW)
-    from ingest.pipeline import ingest as run_ingest
+    from ingest.jobs import IngestOrder, run_ingest
 
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
-    report = run_ingest(Settings(), only=source, history=history)
-    for item in report.sources:
-        colour = typer.colors.RED if item.status in ("failed", "unavailable") else typer.colors.GREEN
-        counts = ", ".join(f"{n} {kind}" for kind, n in sorted(item.counts.items()))
-        changes = f"+{len(item.added)} ~{len(item.amended)} -{len(item.repealed)}"
-        detail = item.message or f"{counts} ({changes})"
-        typer.secho(f"{item.source_id:10} {item.status:11} {item.seconds:6.1f}s  {detail}", fg=colour)
-    if report.schema_upgraded_from:
-        typer.echo(f"database schema upgraded from revision {report.schema_upgraded_from}")
-    if report.published:
-        typer.echo(
-            f"published {report.version}: {report.indexed} texts indexed, {report.embedded} embedded, "
-            f"{report.seconds:.1f}s"
-        )
-    else:
-        typer.echo(f"nothing changed: {report.version} stays published ({report.seconds:.1f}s)")
-    if report.failed:
-        raise typer.Exit(2)
+    code = run_ingest(Settings(), IngestOrder(tuple(source or ()), fetch_first, history), _say)
+    if code:
+        raise typer.Exit(code)
+
+
+def _say(line: str, failed: bool) -> None:
+    typer.secho(line, fg=typer.colors.RED if failed else typer.colors.GREEN)
 
 
 @app.command()
