@@ -1,4 +1,6 @@
-"""Shared fixtures. The expensive one, ``ingested``, builds the real knowledge base once per run."""
+"""Shared fixtures. ``tiny_kb`` builds a tiny knowledge base from the parsers' fixtures once per run
+(the fast tier, what plain ``pytest`` runs); ``ingested`` builds the real one (tests marked
+``corpus``, run by ``scripts/test`` and CI)."""
 
 from __future__ import annotations
 
@@ -15,6 +17,49 @@ from kb.store import DataDir
 
 FIXTURES = Path(__file__).parent / "fixtures"
 ARTIFACTS = Path(__file__).parent / "artifacts"
+TINY_REGISTRY = FIXTURES / "tiny-kb"  # its sources are the parser fixtures: sources_dir is FIXTURES
+REAL_CORPUS_FIXTURES = frozenset({"ingested", "corpus_dir", "copy_of_corpus", "reworded_oecd"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that needs the real corpus, directly or through a fixture, is marked ``corpus``: the
+    default run (pyproject's addopts) leaves it to ``scripts/test``."""
+    for item in items:
+        if REAL_CORPUS_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.corpus)
+
+
+@pytest.fixture(scope="session")
+def tiny_kb(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Settings:
+    """Settings of a tiny knowledge base, ingested once per run with its history and the real model:
+    the parser fixtures of six formats (tests/fixtures/tiny-kb/sources.toml), its own crosswalk."""
+    from ingest.pipeline import ingest
+
+    settings = Settings(
+        data_dir=tmp_path_factory.mktemp("tiny-kb"), sources_dir=FIXTURES, registry_dir=TINY_REGISTRY
+    )
+    report = ingest(settings, embedder, history=True)
+    assert not report.failed, [f.message for f in report.failed]
+    return settings
+
+
+@pytest.fixture(scope="session")
+def tiny_service(tiny_kb: Settings, embedder: Embedder):
+    """The service over the tiny knowledge base, sharing the run's model."""
+    from kb.service import ClauseMap
+
+    return ClauseMap(tiny_kb, embedder)
+
+
+@pytest.fixture(scope="session")
+def tiny_client(tiny_service) -> Iterator:
+    """The app over the tiny knowledge base, in process (where a real server is not the point)."""
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    with TestClient(create_app(tiny_service.settings, tiny_service)) as client:
+        yield client
 
 
 @pytest.fixture(scope="session")
