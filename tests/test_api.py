@@ -31,6 +31,7 @@ def start_server(settings: Settings, extra_env: dict[str, str] | None = None) ->
         **os.environ,
         "KB_DATA_DIR": str(settings.data_dir),
         "KB_SOURCES_DIR": str(settings.sources_dir),
+        "KB_REGISTRY_DIR": str(settings.registry_dir),
         **(extra_env or {}),
     }
     log = tempfile.NamedTemporaryFile(prefix="kb-serve-", suffix=".log", delete=False)  # noqa: SIM115
@@ -117,37 +118,6 @@ def test_sources(client: httpx.Client) -> None:
     gdpr = sources["gdpr"]
     assert gdpr["status"] == "ingested" and gdpr["binding"] and gdpr["jurisdiction"] == "EU"
     assert gdpr["clause_count"] > 1000 and gdpr["official_url"].startswith("https://eur-lex")
-
-
-def test_openapi_and_docs(client: httpx.Client) -> None:
-    assert "/v1/search" in client.get("/openapi.json").json()["paths"]
-    assert client.get("/docs").status_code == 200
-
-
-@pytest.mark.parametrize(
-    "path, params, status, code",
-    [
-        ("/v1/search", {"q": ""}, 422, "invalid_request"),
-        ("/v1/search", {"q": "   "}, 422, "invalid_query"),
-        ("/v1/search", {"q": "x" * 2001}, 422, "invalid_request"),
-        ("/v1/search", {}, 422, "invalid_request"),
-        ("/v1/search", {"q": "consent", "k": 0}, 422, "invalid_request"),
-        ("/v1/search", {"q": "consent", "k": 101}, 422, "invalid_request"),
-        ("/v1/search", {"q": "consent", "k": "ten"}, 422, "invalid_request"),
-        ("/v1/search", {"q": "consent", "group": "chapter"}, 422, "invalid_request"),
-        ("/v1/search", {"q": "consent", "source": "nope"}, 422, "invalid_query"),
-        ("/v1/clauses/gdpr:art-999", {}, 404, "unknown_clause"),
-        ("/v1/clauses/not an id", {}, 422, "invalid_clause_id"),
-        ("/v1/nothing", {}, 404, "not_found"),
-    ],
-)
-def test_errors_have_one_shape_and_never_500(
-    client: httpx.Client, path: str, params: dict, status: int, code: str
-) -> None:
-    response = client.get(path, params=params)
-    assert response.status_code == status, response.text
-    error = response.json()["error"]
-    assert error["code"] == code and error["message"]
 
 
 def test_a_server_without_data_says_so(tmp_path) -> None:

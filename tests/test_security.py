@@ -1,4 +1,5 @@
-"""Who may change the knowledge base, and what every response carries, through a real server."""
+"""Who may change the knowledge base, and what every response carries, through a real server over
+the tiny knowledge base (the point is the server's behaviour, not the corpus)."""
 
 from __future__ import annotations
 
@@ -20,10 +21,10 @@ SERVER_LOGS: list[Path] = []
 
 
 @pytest.fixture(scope="module")
-def private_copy(ingested: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+def private_copy(tiny_kb: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     data_dir = tmp_path_factory.mktemp("secure") / "data"
-    copy_data_dir(ingested.data_dir, data_dir)
-    return Settings(data_dir=data_dir, sources_dir=ingested.sources_dir)
+    copy_data_dir(tiny_kb.data_dir, data_dir)
+    return Settings(data_dir=data_dir, sources_dir=tiny_kb.sources_dir, registry_dir=tiny_kb.registry_dir)
 
 
 @pytest.fixture(scope="module")
@@ -40,10 +41,10 @@ def _auth(token: str) -> dict[str, str]:
 
 def test_reading_needs_the_read_token_when_one_is_set(guarded: str) -> None:
     assert httpx.get(f"{guarded}/healthz").status_code == 200  # health stays open for load balancers
-    denied = httpx.get(f"{guarded}/v1/search", params={"q": "consent"})
+    denied = httpx.get(f"{guarded}/v1/search", params={"q": "robots"})
     assert denied.status_code == 401 and denied.json()["error"]["code"] == "unauthorized"
-    assert httpx.get(f"{guarded}/v1/search", params={"q": "consent"}, headers=_auth(READER)).status_code == 200
-    assert httpx.get(f"{guarded}/v1/search", params={"q": "consent"}, headers=_auth(ADMIN)).status_code == 200
+    assert httpx.get(f"{guarded}/v1/search", params={"q": "robots"}, headers=_auth(READER)).status_code == 200
+    assert httpx.get(f"{guarded}/v1/search", params={"q": "robots"}, headers=_auth(ADMIN)).status_code == 200
 
 
 def test_admin_ingest_needs_the_admin_token_and_runs(guarded: str) -> None:
