@@ -1,7 +1,8 @@
 """The registry names a parser per source; this maps those names to the parser functions.
 
-Every parser is a pure function from the bytes of the source's file(s) to clause records.
-Most formats are one file; a Formex package is a main act plus one file per annex.
+Every format meets one contract: the bytes of the source's file(s) and its id in, one
+``ParsedDocument`` out (records, check items, what the document says about itself). Most formats
+are one file; a Formex package is a main act plus one file per annex.
 """
 
 from __future__ import annotations
@@ -10,10 +11,10 @@ import hashlib
 from collections.abc import Callable
 from pathlib import Path
 
-from ingest.parsers import ParseError
+from ingest.parsers import ParsedDocument, ParseError
 from ingest.parsers.ccpa_pdf import parse_ccpa_pdf
 from ingest.parsers.formex import parse_formex, parse_formex_package
-from ingest.parsers.guideline_yaml import CheckItem, guideline_checks, parse_guideline_yaml
+from ingest.parsers.guideline_yaml import parse_guideline_document
 from ingest.parsers.hleg_pdf import parse_hleg_pdf
 from ingest.parsers.meti_pdf import parse_meti_pdf_en, parse_meti_pdf_ja
 from ingest.parsers.oecd_commonaccord import parse_oecd_commonaccord
@@ -21,28 +22,30 @@ from ingest.parsers.oecd_markdown import parse_oecd_markdown
 from ingest.parsers.plain_text_principles import parse_principles_text
 from kb.records import ClauseRecord
 
-Parser = Callable[[list[bytes], str], list[ClauseRecord]]
+Parser = Callable[[list[bytes], str], ParsedDocument]
 
 
-def _one_file(parse: Callable[[bytes], list[ClauseRecord]]) -> Parser:
+def _one_file(parse: Callable[[bytes], list[ClauseRecord] | ParsedDocument]) -> Parser:
     """Adapt a parser of one document whose ids carry their own source prefix."""
 
-    def run(files: list[bytes], source: str) -> list[ClauseRecord]:
+    def run(files: list[bytes], source: str) -> ParsedDocument:
         if len(files) != 1:
             raise ParseError(f"this parser reads one file, got {len(files)}")
-        return parse(files[0])
+        parsed = parse(files[0])
+        return parsed if isinstance(parsed, ParsedDocument) else ParsedDocument(parsed)
+
     return run
 
 
-def _formex(files: list[bytes], source: str) -> list[ClauseRecord]:
+def _formex(files: list[bytes], source: str) -> ParsedDocument:
     if len(files) != 1:
         raise ParseError(f"the formex parser reads one act file, got {len(files)}")
-    return parse_formex(files[0], source=source)
+    return ParsedDocument(parse_formex(files[0], source=source))
 
 
 PARSERS: dict[str, Parser] = {
     "formex": _formex,
-    "formex-package": lambda files, source: parse_formex_package(files, source=source),
+    "formex-package": lambda files, source: ParsedDocument(parse_formex_package(files, source=source)),
     "ccpa-pdf": _one_file(parse_ccpa_pdf),
     "hleg-pdf": _one_file(parse_hleg_pdf),
     "oecd-markdown": _one_file(parse_oecd_markdown),
@@ -50,12 +53,7 @@ PARSERS: dict[str, Parser] = {
     "meti-pdf-en": _one_file(parse_meti_pdf_en),
     "meti-pdf-ja": _one_file(parse_meti_pdf_ja),
     "principles-text": _one_file(parse_principles_text),
-    "guideline-yaml": _one_file(parse_guideline_yaml),
-}
-
-# Formats whose documents carry risk-check items (phases, data categories) besides clauses.
-CHECK_READERS: dict[str, Callable[[bytes], list[CheckItem]]] = {
-    "guideline-yaml": guideline_checks,
+    "guideline-yaml": _one_file(parse_guideline_document),  # records and checks from one read
 }
 
 

@@ -17,20 +17,19 @@ from pathlib import Path
 
 from sqlmodel import Session, select
 
-from ingest.formats import CHECK_READERS, parser_fingerprint, parser_for
+from ingest.formats import parser_fingerprint, parser_for
 from ingest.history import apply_version
-from ingest.parsers import ParseError
+from ingest.parsers import ParsedDocument, ParseError
 from ingest.parsers.guideline_yaml import CheckItem as CheckItemRecord
 from kb.database import prepare_version
 from kb.diskerrors import unwritable
 from kb.embedding import Embedder
 from kb.errors import KBError
 from kb.ids import ClauseId, InvalidClauseId
-from kb.index import IndexCorrupt, VectorIndex
+from kb.index import IndexCorrupt, IndexKey, VectorIndex
 from kb.indexing import (
     STRUCTURAL_KINDS,
     ClauseContext,
-    IndexableText,
     build_index,
     embedding_text,
     recital_links,
@@ -170,9 +169,9 @@ def _ingest_one(session: Session, entry: SourceEntry, settings: Settings, histor
         raw_hash = _hash_files(raw)
         if source.status == "ingested" and source.raw_hash == raw_hash and source.parser_fingerprint == fingerprint:
             return SourceReport(entry.id, "unchanged", counts={}, seconds=time.perf_counter() - started)
-        records = parse_and_validate(entry, raw)
+        document = parse_and_validate(entry, raw)
+        records, checks = document.records, document.checks
         translations = _parse_translations(entry, settings.sources_dir, {r.id for r in records})
-        checks = _read_checks(entry, raw)
         earlier = _earlier_versions(entry, settings.sources_dir) if history and source.raw_hash is None else []
     except SourceFailed as exc:
         status = "unavailable" if isinstance(exc, SourceUnavailable) else "failed"
@@ -203,7 +202,7 @@ def _earlier_versions(entry: SourceEntry, sources_dir: Path) -> list[tuple[date,
     for earlier in entry.history:
         raw = read_files(earlier.files, sources_dir, entry.id)
         try:
-            records = parser_for(earlier.parser)(raw, entry.id)
+            records = parser_for(earlier.parser)(raw, entry.id).records
         except ParseError as exc:
             raise SourceFailed(f"{entry.id} (version of {earlier.version_date}): cannot parse: {exc}") from exc
         validate_ids(entry, records)
@@ -228,14 +227,14 @@ def read_files(files: tuple[str, ...], sources_dir: Path, source_id: str) -> lis
     return contents
 
 
-def parse_and_validate(entry: SourceEntry, raw: list[bytes]) -> list[ClauseRecord]:
+def parse_and_validate(entry: SourceEntry, raw: list[bytes]) -> ParsedDocument:
     """Parse the source and check the result against the registry; raise SourceFailed if short."""
     try:
-        records = parser_for(entry.parser)(raw, entry.id)
+        document = parser_for(entry.parser)(raw, entry.id)
     except ParseError as exc:
         raise SourceFailed(f"{entry.id}: cannot parse {', '.join(entry.files)}: {exc}") from exc
-    validate(entry, records)
-    return records
+    validate(entry, document.records)
+    return document
 
 
 def validate(entry: SourceEntry, records: list[ClauseRecord]) -> None:
@@ -275,21 +274,11 @@ def _parse_translations(entry: SourceEntry, sources_dir: Path, known: set[str]) 
     for translation in entry.translations:
         raw = read_files(translation.files, sources_dir, entry.id)
         try:
-            records = parser_for(translation.parser)(raw, entry.id)
+            records = parser_for(translation.parser)(raw, entry.id).records
         except ParseError as exc:
             raise SourceFailed(f"{entry.id} ({translation.language}): cannot parse: {exc}") from exc
         out.extend(r for r in records if r.id in known and r.text)
     return out
-
-
-def _read_checks(entry: SourceEntry, raw: list[bytes]) -> list[CheckItemRecord]:
-    reader = CHECK_READERS.get(entry.parser)
-    if reader is None:
-        return []
-    try:
-        return reader(raw[0])
-    except ParseError as exc:
-        raise SourceFailed(f"{entry.id}: cannot read the check items: {exc}") from exc
 
 
 def _replace_checks(session: Session, source_id: str, checks: list[CheckItemRecord]) -> None:
@@ -331,13 +320,13 @@ def _hash_files(raw: list[bytes]) -> str:
     return digest.hexdigest()
 
 
-def _indexable_texts(session: Session) -> list[IndexableText]:
+def _indexable_texts(session: Session) -> list[IndexKey]:
     """One text per version of every non-structural clause (current and past, so that a search
     ``as_of`` a date finds the words in force then), plus one per translation."""
     clauses = session.exec(select(Clause).order_by(Clause.source_id, Clause.position)).all()
     short_names = {s.id: s.short_name for s in session.exec(select(Source))}
     contexts = {c.id: _context(c) for c in clauses}
-    texts: list[IndexableText] = []
+    texts: list[IndexKey] = []
     versions = session.exec(select(ClauseVersion).order_by(ClauseVersion.clause_id, ClauseVersion.valid_from))
     for version in versions:
         clause = contexts.get(version.clause_id)
@@ -347,14 +336,14 @@ def _indexable_texts(session: Session) -> list[IndexableText]:
             clause, contexts, short_names[version.clause_id.split(":")[0]], text=version.text, title=version.title
         )
         texts.append(
-            IndexableText(version.clause_id, clause.language, text, _iso(version.valid_from), _iso(version.valid_to))
+            IndexKey.of(version.clause_id, clause.language, text, _iso(version.valid_from), _iso(version.valid_to))
         )
     for tr in session.exec(select(Translation).order_by(Translation.clause_id)):
         clause = contexts.get(tr.clause_id)
         if clause is not None:
             short = short_names[tr.clause_id.split(":")[0]]
             text = embedding_text(clause, contexts, short, text=tr.text, title=tr.title)
-            texts.append(IndexableText(tr.clause_id, tr.language, text, "", ""))
+            texts.append(IndexKey.of(tr.clause_id, tr.language, text))
     texts.sort(key=lambda t: (t.valid_to != "", t.clause_id))  # current rows first
     return texts
 

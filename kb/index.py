@@ -69,6 +69,15 @@ class IndexKey:
     valid_from: str = ""  # ISO time the clause version took effect ("" for translations)
     valid_to: str = ""  # ISO time it was amended or repealed; "" while current
 
+    @classmethod
+    def of(cls, clause_id: str, language: str, text: str, valid_from: str = "", valid_to: str = "") -> IndexKey:
+        """The key of a text to index: its hash says whether the previous index has its vector."""
+        return cls(clause_id, language, text_hash(text), text, valid_from, valid_to)
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
 
 @dataclass(frozen=True)
 class IndexMeta:

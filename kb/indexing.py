@@ -8,7 +8,6 @@ Vectors are reused from the previous index for every text whose hash is unchange
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,21 +17,6 @@ from kb.index import IndexKey, VectorIndex
 
 STRUCTURAL_KINDS = frozenset({"part", "chapter", "section"})
 MAX_CONTEXT_CHARS = 300
-
-
-@dataclass(frozen=True)
-class IndexableText:
-    """A text to index; ``valid_from``/``valid_to`` (ISO, "" for open) bound the clause version."""
-
-    clause_id: str
-    language: str
-    text: str
-    valid_from: str = ""
-    valid_to: str = ""
-
-    @property
-    def text_hash(self) -> str:
-        return hashlib.sha256(self.text.encode()).hexdigest()[:32]
 
 
 @dataclass(frozen=True)
@@ -72,11 +56,12 @@ def embedding_text(
 
 
 def build_index(
-    texts: list[IndexableText],
+    texts: list[IndexKey],
     embedder: Embedder,
     previous: VectorIndex | None,
 ) -> tuple[VectorIndex, int]:
-    """An index over ``texts``; returns it with the number of texts that had to be embedded."""
+    """An index over ``texts`` (keys made with ``IndexKey.of``: ``valid_from``/``valid_to``, ISO or ""
+    for open, bound the clause version); returns it with the number of texts that had to be embedded."""
     reusable: dict[str, np.ndarray] = {}
     if previous is not None and previous.meta.model_name == embedder.model_name:
         old_vectors = previous.vectors()
@@ -88,8 +73,7 @@ def build_index(
         reusable.update({t.text_hash: v for t, v in zip(missing, fresh, strict=True)})
     dimension = embedder.dimension if not reusable else len(next(iter(reusable.values())))
     vectors = np.stack([reusable[t.text_hash] for t in texts]) if texts else np.zeros((0, dimension), dtype=np.float32)
-    keys = [IndexKey(t.clause_id, t.language, t.text_hash, t.text, t.valid_from, t.valid_to) for t in texts]
-    return VectorIndex.build(vectors, keys, embedder.model_name), len(missing)
+    return VectorIndex.build(vectors, texts, embedder.model_name), len(missing)
 
 
 RECITAL_LINKS_PER_RECITAL = 2

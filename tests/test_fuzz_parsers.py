@@ -33,7 +33,7 @@ FUZZ = settings(max_examples=EXAMPLES, deadline=5000, suppress_health_check=[Hea
 
 def run_parser(name: str, data: bytes) -> None:
     try:
-        records = PARSERS[name]([data], "fuzz")
+        records = PARSERS[name]([data], "fuzz").records
     except ParseError as exc:
         assert str(exc), f"{name}: ParseError without a message"
         return

@@ -1,6 +1,31 @@
-"""One parser module per official format; each is a pure function from bytes to clause records."""
+"""One parser module per official format; each is a pure function from bytes to clause records.
+
+The contract every format meets (ingest/formats.py adapts each parser to it): the bytes of the
+source's file(s) in, one ``ParsedDocument`` out, or a ``ParseError`` that says what was wrong where.
+Shared text helpers (Japanese script, Roman numerals, line joining) are in kb/text.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from kb.errors import KBError
+from kb.records import ClauseRecord
+
+if TYPE_CHECKING:
+    from ingest.parsers.guideline_yaml import CheckItem
+
+
+@dataclass(frozen=True)
+class ParsedDocument:
+    """What a parse yields: the clause records in document order, the risk-check items of a
+    document that has them (a company guideline), and what the document says about itself (its
+    ``source:`` block: id, title, issuer, language, version date), where it says anything."""
+
+    records: list[ClauseRecord]
+    checks: list[CheckItem] = field(default_factory=list)
+    source: dict[str, str] = field(default_factory=dict)
 
 
 class ParseError(KBError, ValueError):

@@ -35,6 +35,7 @@ Quirks and rules:
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass, field, replace
@@ -42,7 +43,7 @@ from typing import Any, NoReturn
 
 import yaml
 
-from ingest.parsers import ParseError, decode_text
+from ingest.parsers import ParsedDocument, ParseError, decode_text
 from kb.ids import ClauseId, InvalidClauseId
 from kb.records import ClauseRecord
 from kb.vocabulary import LANGUAGES, PHASE_NAMES, PHASES
@@ -114,6 +115,13 @@ def parse_guideline_yaml(data: bytes) -> list[ClauseRecord]:
 def guideline_checks(data: bytes) -> list[CheckItem]:
     """Phases, data categories and principle links of every check, in document order."""
     return _Parser(data).parse().checks
+
+
+def parse_guideline_document(data: bytes) -> ParsedDocument:
+    """Records, checks and source metadata of a guideline document, from one read of it."""
+    result = _Parser(data).parse()
+    source = {k: str(v) for k, v in dataclasses.asdict(result.source).items() if v not in (None, ())}
+    return ParsedDocument(result.records, result.checks, source)
 
 
 def guideline_source(data: bytes) -> GuidelineSource:
