@@ -26,7 +26,7 @@ from kb.settings import Settings
 def _import_everything() -> None:
     for package in (kb, ingest, api):
         for info in pkgutil.walk_packages(package.__path__, f"{package.__name__}."):
-            if ".migrations" not in info.name:
+            if ".migrations" not in info.name and info.name != "api.main":  # api.main builds an app at import
                 importlib.import_module(info.name)
 
 
