@@ -118,7 +118,8 @@ def test_kb_eval_reads_the_use_case_set() -> None:
 def test_each_use_case_has_the_documented_fields(usecases: list[dict]) -> None:
     themes = registry_ids("crosswalk.yaml", "themes")
     triggers = registry_ids("triggers.yaml", "triggers")
-    required = {"id", "query", "lang", "jurisdictions", "aiact", "expected", "principles", "internal_sheets", "source"}
+    required = {"id", "query", "lang", "jurisdictions", "aiact", "expected", "principles", "internal_sheets"}
+    required |= {"source", "written_from"}
     optional = {"role", "sector", "phase", "data_categories", "not_in_kb", "note"}
     for record in usecases:
         name = record["id"]
