@@ -27,6 +27,9 @@ CLAUSE_KINDS = (
     "item",
     "question",
     "statement",
+    "function",
+    "category",
+    "subcategory",
 )
 
 
