@@ -7,7 +7,7 @@ import json
 import logging
 import sys
 from collections.abc import Callable
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -15,6 +15,9 @@ from cli.output import fail
 from kb.errors import KBError
 from kb.settings import Settings
 from kb.views import ClauseChange, MappingRecord
+
+if TYPE_CHECKING:
+    from kb.knowledge import KnowledgeBase
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__, pretty_exceptions_enable=False)
 
@@ -103,12 +106,13 @@ def show(
         typer.echo(out.model_dump_json(indent=2))
         return
     path = " › ".join(h.citation for h in out.hierarchy)
-    typer.secho(f"{out.citation}  {out.title or ''}", bold=True)
+    typer.secho(f"{out.citation}  {out.title or out.title_note or ''}", bold=True)
     if path:
         typer.echo(f"in: {path}")
-    typer.echo(out.text)
-    for child in out.children:
-        typer.echo(f"  - {child.citation}")
+    if out.text:
+        typer.echo(out.text)
+    for line in subdivision_lines(kb, clause.id):
+        typer.echo(line)
     if out.references:
         typer.echo("cites: " + ", ".join(r.citation for r in out.references))
     if out.referenced_by:
@@ -203,12 +207,30 @@ def changes(
             typer.echo(f"  {change.change:8} {change.citation}: {render_diff(change)}")
 
 
+def subdivision_lines(kb: KnowledgeBase, clause_id: str, depth: int = 1) -> list[str]:
+    """Every subdivision under a clause, indented by level, each with its own words."""
+    lines = []
+    for child in kb.children(clause_id):
+        lines.append(f"{'  ' * depth}{child.number} {child.text}".rstrip())
+        lines.extend(subdivision_lines(kb, child.id, depth + 1))
+    return lines
+
+
 def render_diff(change: ClauseChange) -> str:
-    """``[-removed-]{+added+}`` inline, as wdiff prints it; unchanged runs shortened."""
+    """``[-removed-]{+added+}`` inline, as wdiff prints it; unchanged runs shortened. A changed
+    title comes first ("title: …; text: …"), and a note on the kind of change last."""
+    note = f"  ({change.note})" if change.note else ""
     if change.diff is None:
-        return (change.text or "")[:100]
+        return (change.text or "")[:100] + note
+    text = _render_runs(change.diff)
+    if change.title_diff:
+        return f"title: {_render_runs(change.title_diff)}; text: {text or '(no text)'}{note}"
+    return text + note
+
+
+def _render_runs(runs: list[tuple[str, str]]) -> str:
     parts = []
-    for op, words in change.diff:
+    for op, words in runs:
         if op == "=":
             parts.append(words if len(words) <= 60 else f"{words[:25]} … {words[-25:]}")
         else:

@@ -13,10 +13,13 @@ from pathlib import Path
 
 from ingest.parsers import ParsedDocument, ParseError
 from ingest.parsers.ccpa_pdf import parse_ccpa_pdf
+from ingest.parsers.colorado_session_law_pdf import parse_colorado_session_law_pdf
+from ingest.parsers.cppa_regs_pdf import parse_cppa_regs_pdf
 from ingest.parsers.formex import parse_formex, parse_formex_package
 from ingest.parsers.guideline_yaml import parse_guideline_document
 from ingest.parsers.hleg_pdf import parse_hleg_pdf
 from ingest.parsers.meti_pdf import parse_meti_pdf_en, parse_meti_pdf_ja
+from ingest.parsers.nist_airc_html import parse_nist_airc_html
 from ingest.parsers.oecd_commonaccord import parse_oecd_commonaccord
 from ingest.parsers.oecd_markdown import parse_oecd_markdown
 from ingest.parsers.plain_text_principles import parse_principles_text
@@ -54,6 +57,9 @@ PARSERS: dict[str, Parser] = {
     "meti-pdf-ja": _one_file(parse_meti_pdf_ja),
     "principles-text": _one_file(parse_principles_text),
     "guideline-yaml": _one_file(parse_guideline_document),  # records and checks from one read
+    "nist-airc-html": _one_file(parse_nist_airc_html),
+    "colorado-session-law-pdf": _one_file(parse_colorado_session_law_pdf),
+    "cppa-regs-pdf": _one_file(parse_cppa_regs_pdf),
 }
 
 

@@ -64,10 +64,18 @@ def apply_version(
     translations: list[ClauseRecord],
     raw_hash: str,
     version_date: date | None,
+    reenacted: str = "",
 ) -> Changes:
-    """Upsert one version of a source; records a SourceVersion when anything changed."""
+    """Upsert one version of a source; records a SourceVersion when anything changed.
+
+    ``reenacted`` names the act that repealed the recorded version and enacted this one in its
+    place: then every clause that carries on under the same number is recorded as "re-enacted"
+    (a new enactment, compared word by word with the repealed text) rather than "amended", and
+    each change carries that note. It applies only when moving on from an earlier dated version.
+    """
     effective = effective_time(version_date, latest_effective(session, entry.id))
     existing = {c.id: c for c in session.exec(select(Clause).where(Clause.source_id == entry.id))}
+    note = reenacted if reenacted and existing and _follows_earlier_version(session, entry.id, version_date) else ""
     units = {r.id: r for r in records}
     changes = Changes()
     session.add(source)
@@ -88,18 +96,21 @@ def apply_version(
                 content_hash="",
             )
             changes.added.append(record.id)
-            changes.details.append({"clause_id": record.id, "change": "added", "text": record.text})
+            changes.details.append(_noted({"clause_id": record.id, "change": "added", "text": record.text}, note))
             _open_version(session, record, content_hash, effective)
-        elif row.content_hash != content_hash or row.repealed:
+        elif row.content_hash != content_hash or row.repealed or note:
             changes.amended.append(record.id)
             changes.details.append(
-                {
-                    "clause_id": record.id,
-                    "change": "amended",
-                    "title_before": row.title,
-                    "title_after": record.title,
-                    "diff": word_diff(row.text, record.text),
-                }
+                _noted(
+                    {
+                        "clause_id": record.id,
+                        "change": "re-enacted" if note else "amended",
+                        "title_before": row.title,
+                        "title_after": record.title,
+                        "diff": word_diff(row.text, record.text),
+                    },
+                    note,
+                )
             )
             _close_versions(session, record.id, effective)
             _open_version(session, record, content_hash, effective)
@@ -109,7 +120,7 @@ def apply_version(
         if not gone.repealed:
             gone.repealed = True
             changes.repealed.append(gone.id)
-            changes.details.append({"clause_id": gone.id, "change": "repealed", "text": gone.text})
+            changes.details.append(_noted({"clause_id": gone.id, "change": "repealed", "text": gone.text}, note))
             _close_versions(session, gone.id, effective)
             session.add(gone)
     _replace_references(session, entry.id, records)
@@ -134,6 +145,18 @@ def apply_version(
     session.add(source)
     session.commit()
     return changes
+
+
+def _noted(change: dict, note: str) -> dict:
+    return {**change, "note": note} if note else change
+
+
+def _follows_earlier_version(session: Session, source_id: str, version_date: date | None) -> bool:
+    """True when the source's latest recorded version is dated before ``version_date``."""
+    row = session.exec(
+        select(SourceVersion).where(SourceVersion.source_id == source_id).order_by(SourceVersion.effective_at.desc())
+    ).first()
+    return bool(row and row.version_date and version_date and row.version_date < version_date)
 
 
 def _fill(row: Clause, record: ClauseRecord, url: str, content_hash: str) -> None:

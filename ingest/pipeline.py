@@ -183,7 +183,8 @@ def _ingest_one(session: Session, entry: SourceEntry, settings: Settings, histor
     for version_date, old_records, old_hash in earlier:
         apply_version(session, entry, source, old_records, [], old_hash, version_date)
     source.parser_fingerprint = fingerprint
-    changes = apply_version(session, entry, source, records, translations, raw_hash, entry.version_date)
+    changes = apply_version(session, entry, source, records, translations, raw_hash, entry.version_date,
+                            entry.reenacted)
     _replace_checks(session, entry.id, checks)
     return SourceReport(
         entry.id,

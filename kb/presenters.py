@@ -9,10 +9,12 @@ from kb.diff import word_diff
 from kb.knowledge import CatalogEntry, KnowledgeBase
 from kb.mapping import CheckMatch, Mapping, Supporting, ThemeMatch
 from kb.models import ClauseVersion, Source, SourceVersion
+from kb.records import heading_note
 from kb.search import Hit
 from kb.views import (
     CheckOut,
     ClauseChange,
+    ClauseChild,
     ClauseOut,
     ClauseRef,
     ClauseVersionOut,
@@ -71,12 +73,15 @@ def clause_out(kb: KnowledgeBase, clause: CatalogEntry) -> ClauseOut:
         label=clause.label,
         citation=kb.citation(clause),
         title=clause.title,
+        title_note=heading_note(clause.kind, clause.title),
         text=clause.text,
         url=clause.url,
         language=clause.language,
         unit=clause_ref(kb, clause.unit_id),
         hierarchy=[clause_ref(kb, a.id) for a in kb.ancestors(clause)],
-        children=[clause_ref(kb, c.id) for c in kb.children(clause.id)],
+        children=[
+            ClauseChild(id=c.id, citation=kb.citation(c), title=c.title, text=c.text) for c in kb.children(clause.id)
+        ],
         references=[clause_ref(kb, i) for i in outgoing],
         referenced_by=[clause_ref(kb, i) for i in incoming],
         translations=translations,
@@ -96,8 +101,19 @@ def source_changes(kb: KnowledgeBase, version: SourceVersion) -> SourceChanges:
         added=version.added,
         amended=version.amended,
         repealed=version.repealed,
-        changes=[ClauseChange(citation=clause_ref(kb, c["clause_id"]).citation, **c) for c in version.changes],
+        changes=[
+            ClauseChange(citation=clause_ref(kb, c["clause_id"]).citation, title_diff=title_diff(c), **c)
+            for c in version.changes
+        ],
     )
+
+
+def title_diff(change: dict) -> list[list[str]] | None:
+    """Word runs between an amended clause's old and new title, when the title changed."""
+    before, after = change.get("title_before"), change.get("title_after")
+    if change.get("change") == "added" or (before or "") == (after or ""):
+        return None
+    return word_diff(before or "", after or "")
 
 
 def clause_history(versions: list[ClauseVersion]) -> list[ClauseVersionOut]:

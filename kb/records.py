@@ -33,6 +33,17 @@ CLAUSE_KINDS = (
 )
 
 
+# What a reader is told where a section has no heading of its own in the official text (CCPA
+# §§ 1798.146, 1798.148, 1798.194–1798.199.100): the missing title is faithful, not a parse gap.
+NO_HEADING = "(no heading in the official text)"
+_HEADED_KINDS = frozenset({"article"})
+
+
+def heading_note(kind: str, title: str | None) -> str | None:
+    """``NO_HEADING`` for an article-level unit without a title, else None."""
+    return NO_HEADING if kind in _HEADED_KINDS and not title else None
+
+
 @dataclass(frozen=True)
 class ClauseRecord:
     """One clause as parsed from a document.

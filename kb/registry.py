@@ -55,6 +55,9 @@ class SourceEntry:
     translations: tuple[Translation, ...] = ()
     in_registry: bool = False  # files live in the registry directory (a company's own guidelines)
     history: tuple[EarlierVersion, ...] = ()
+    # set when this version repealed the earlier one and enacted a new text in its place (not an
+    # amendment): says which act did it; kept with every clause change of this version
+    reenacted: str = ""
 
     def url_for(self, anchor: str | None, unit_number: str) -> str:
         """The link to a clause on the official site, as fine as the site allows."""
@@ -118,6 +121,7 @@ def _entry(raw: dict, where: str) -> SourceEntry:
                 Translation(t["language"], t["parser"], tuple(t["files"])) for t in raw.get("translations", [])
             ),
             history=tuple(sorted((_earlier(h) for h in raw.get("history", [])), key=lambda h: h.version_date)),
+            reenacted=str(raw.get("reenacted", "")),
         )
     except KeyError as exc:
         raise RegistryError(f"{where}: a source lacks the field {exc.args[0]!r}") from exc

@@ -40,6 +40,10 @@ class TranslationOut(BaseModel):
     text: str
 
 
+class ClauseChild(ClauseRef):
+    text: str = Field(default="", description="the subdivision's own words (its own subdivisions are listed at its id)")
+
+
 class ClauseOut(BaseModel):
     id: str
     source: str
@@ -48,12 +52,17 @@ class ClauseOut(BaseModel):
     label: str
     citation: str
     title: str | None = None
+    title_note: str | None = Field(
+        default=None,
+        description="why there is no title: a section the official text prints without a heading",
+        examples=["(no heading in the official text)"],
+    )
     text: str
     url: str
     language: str
     unit: ClauseRef
     hierarchy: list[ClauseRef] = Field(description="from the outermost division down to the parent")
-    children: list[ClauseRef]
+    children: list[ClauseChild] = Field(description="the direct subdivisions, with their words")
     references: list[ClauseRef] = Field(description="clauses this clause cites")
     referenced_by: list[ClauseRef] = Field(description="clauses that cite this clause")
     translations: list[TranslationOut] = Field(default_factory=list)
@@ -79,7 +88,10 @@ class SourceOut(BaseModel):
 class ClauseChange(BaseModel):
     clause_id: str = Field(examples=["gdpr:art-43(3)"])
     citation: str = Field(examples=["GDPR Art. 43(3)"])
-    change: str = Field(description="added, amended or repealed", examples=["amended"])
+    change: str = Field(
+        description="added, amended, re-enacted (the act was repealed and enacted anew) or repealed",
+        examples=["amended"],
+    )
     diff: list[tuple[str, str]] | None = Field(
         default=None,
         description="for an amended clause, word runs: ['=', same words], ['-', removed], ['+', added]",
@@ -87,7 +99,15 @@ class ClauseChange(BaseModel):
     )
     title_before: str | None = None
     title_after: str | None = None
+    title_diff: list[tuple[str, str]] | None = Field(
+        default=None,
+        description="for an amended clause whose title (heading, defined term) changed, the title's word runs",
+        examples=[[["=", "Human-centred values and"], ["-", "fairness"], ["+", "fairness, including…"]]],
+    )
     text: str | None = Field(default=None, description="the text of an added or repealed clause")
+    note: str | None = Field(
+        default=None, description="what kind of change the source's version made, e.g. a re-enactment"
+    )
 
 
 class SourceChanges(BaseModel):

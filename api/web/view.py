@@ -46,6 +46,8 @@ KIND_LABELS = {
 JURISDICTION_LABELS = {
     "EU": "European Union",
     "US-CA": "California (US)",
+    "US-CO": "Colorado (US)",
+    "US": "United States (federal)",
     "OECD": "OECD",
     "JP": "Japan",
     "internal": "Internal (company)",

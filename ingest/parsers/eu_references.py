@@ -1,7 +1,8 @@
 """Cross-references in the English text of EU legislation ("Article 6(1)", "Articles 15 to 22",
 "point (a) of Article 9(2)", "points (a) and (c) of paragraph 2") and to its annexes ("Annex III",
 "Annexes VI and VII", "point 1(a) of Annex III", "Annex III, point 1(a)", "points 5 (b) and (c) of
-Annex III", "point 3 of Section A of Annex VIII", "Section A, points 1 to 10, of Annex VIII").
+Annex III", "paragraph 1, first subparagraph, point (h)", "point 3 of Section A of Annex VIII",
+"Section A, points 1 to 10, of Annex VIII").
 
 Annex ids follow the Formex parser: ``annex-3``, ``annex-3(1)(a)``, a section as a subdivision
 (``annex-8(A)(3)``), a dotted point "3.1" as ``annex-7(3)(1)``. Inside an annex a bare "point 8"
@@ -100,7 +101,11 @@ def extract_references(
         article = f"art-{match['art']}" if match["art"] else own_article
         if article is None or (match["art"] and _is_external(text, match.end())):
             continue
-        found.extend(f"{source}:{article}({n})" for n in _expand_numbers(match["list"]))
+        paths = [f"({n})" for n in _expand_numbers(match["list"])]
+        trailing = _TRAILING_POINTS.match(text, match.end()) if len(paths) == 1 else None
+        if trailing is not None:  # "paragraph 1, first subparagraph, point (h)": the point, not the paragraph
+            paths = [paths[0] + p for p in _TRAILING_POINT.findall(trailing["points"])]
+        found.extend(f"{source}:{article}{path}" for path in paths)
     return _resolve(found, clause_id, known)
 
 
