@@ -203,8 +203,13 @@ def changes(
             f"+{version.added} ~{version.amended} -{version.repealed}",
             bold=True,
         )
+        notes = {change.note for change in version.changes}
+        shared = notes.pop() if len(notes) == 1 else None
+        if shared:  # one note for the whole version (a re-enactment): say it once
+            typer.echo(f"  {shared}")
         for change in version.changes if version.amended + version.repealed else []:
-            typer.echo(f"  {change.change:8} {change.citation}: {render_diff(change)}")
+            shown = change.model_copy(update={"note": None}) if shared else change
+            typer.echo(f"  {change.change:8} {change.citation}: {render_diff(shown)}")
 
 
 def subdivision_lines(kb: KnowledgeBase, clause_id: str, depth: int = 1) -> list[str]:
