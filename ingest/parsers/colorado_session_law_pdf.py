@@ -189,8 +189,11 @@ def _read(data: bytes) -> list[_Line]:
     body_size = _body_size(pages)
     lines: list[_Line] = []
     for page_no, glyphs in enumerate(pages, start=1):
-        page_lines = [line for line in _lines(page_no, glyphs, body_size) if not _is_furniture(line)]
-        lines.extend(page_lines)
+        page_lines = _lines(page_no, glyphs, body_size)
+        margin = min((line.x for line in page_lines), default=0.0)  # the running head starts at it
+        for line in page_lines:
+            line.x -= margin  # from here on, x is the indent from the page's left margin
+        lines.extend(line for line in page_lines if not _is_furniture(line))
     return lines
 
 
@@ -206,13 +209,7 @@ def _part_lines(lines: list[_Line]) -> list[_Line]:
         (i for i in range(start, len(lines)) if _ACT_SECTION.match(lines[i].bold_prefix)),
         len(lines),
     )
-    part = lines[start:end]
-    margins: dict[int, float] = {}
-    for line in part:
-        margins[line.page] = min(margins.get(line.page, line.x), line.x)
-    for line in part:  # a paragraph's first line is indented from the page's margin
-        line.x = line.x - margins[line.page]
-    return part
+    return lines[start:end]
 
 
 def _split_sections(lines: list[_Line]) -> list[_Section]:

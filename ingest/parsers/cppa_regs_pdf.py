@@ -51,12 +51,14 @@ _NOTE_START = re.compile(r"^(?:Note|NOTE):\s")
 _TERMS = re.compile(r"^(?P<terms>“[^”]+”(?:\s*(?:,|or|and)\s*“[^”]+”)*)")
 _SECTION_REF = re.compile(
     r"(?<!Code )\bsections?\s+(?P<section>7\d{3})\b(?P<subs>(?:\s*,\s*subsections?\s+(?:\([A-Za-z0-9]{1,5}\))+"
-    r"(?:\s*(?:,|and|or|,\s*and|,\s*or)\s+(?:\([A-Za-z0-9]{1,5}\))+)*)?)"
+    r"(?:\s*(?:,|and|or|,\s*and|,\s*or)\s+(?:\([A-Za-z0-9]{1,5}\))+)*)?)",
+    re.IGNORECASE,  # "Section 7026 …" opens a sentence
 )
 _MARKS = r"(?:\([A-Za-z0-9]{1,5}\))+"
 _SUBSECTION_REF = re.compile(
     rf"\bsubsections?\s+(?P<subs>{_MARKS}(?:\s*(?:,|and|or|,\s*and|,\s*or)\s+{_MARKS})*)"
-    r"(?!\s+of\s+(?:Civil|the|section))"
+    r"(?!\s+of\s+(?:Civil|the|section))",
+    re.IGNORECASE,
 )
 
 
