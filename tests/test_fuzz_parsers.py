@@ -26,6 +26,9 @@ SEEDS = {
     "oecd-commonaccord": FIXTURES / "oecd" / "tiny-2019.md",
     "principles-text": FIXTURES / "internal" / "tiny_principles.ja.txt",
     "guideline-yaml": FIXTURES / "internal" / "tiny_guideline.yaml",
+    "nist-airc-html": FIXTURES / "nist" / "tiny_core.html",
+    "cppa-regs-pdf": FIXTURES / "cppa_regs" / "tiny_regs.pdf",
+    "colorado-session-law-pdf": FIXTURES / "colorado" / "tiny_2024.pdf",
 }
 EXAMPLES = int(os.environ.get("KB_FUZZ_EXAMPLES", "40"))  # per parser and strategy; more for a long run
 FUZZ = settings(max_examples=EXAMPLES, deadline=5000, suppress_health_check=[HealthCheck.too_slow], derandomize=True)

@@ -103,7 +103,6 @@ class _Section:
 def _pages(data: bytes) -> list[list[_Glyph]]:
     from pdfminer.high_level import extract_pages
     from pdfminer.layout import LTChar
-    from pdfminer.pdfparser import PDFSyntaxError
 
     if not isinstance(data, bytes | bytearray) or not bytes(data[:1024]).lstrip().startswith(b"%PDF-"):
         raise ParseError("not a PDF: the data does not start with '%PDF-'")
@@ -115,7 +114,7 @@ def _pages(data: bytes) -> list[list[_Glyph]]:
                 for item in _walk(page)
                 if isinstance(item, LTChar)
             ])
-    except (PDFSyntaxError, ValueError, KeyError, TypeError) as exc:
+    except Exception as exc:  # pdfminer raises many kinds on damaged files
         raise ParseError(f"unreadable or truncated PDF: {type(exc).__name__}: {exc}") from exc
     if not pages:
         raise ParseError("the PDF has no pages")

@@ -46,8 +46,8 @@ def _copy(element: html.HtmlElement) -> html.HtmlElement:
     return html.fromstring(etree.tostring(element, encoding="unicode"))
 
 
-def _function_prose(heading: html.HtmlElement) -> tuple[str, str | None]:
-    """The words between a function's heading and its table, and the table's id."""
+def _function_prose(heading: html.HtmlElement) -> tuple[str, html.HtmlElement]:
+    """The words between a function's heading and its table, and the table."""
     parts: list[str] = []
     for sibling in heading.itersiblings():
         if not isinstance(sibling.tag, str):
@@ -56,7 +56,7 @@ def _function_prose(heading: html.HtmlElement) -> tuple[str, str | None]:
             break
         table = sibling if sibling.tag == "table" else next(iter(sibling.iter("table")), None)
         if table is not None:
-            return " ".join(parts), table.get("id")
+            return " ".join(parts), table
         if sibling.tag == "ul":
             parts.extend(f"• {_cell_text(item)}" for item in sibling.iter("li"))
         elif sibling.tag in ("p", "div"):
@@ -91,7 +91,7 @@ def parse_nist_airc_html(data: bytes) -> list[ClauseRecord]:
     text = decode_text(data, "HTML")
     try:
         root = html.document_fromstring(text)
-    except (etree.ParserError, ValueError) as exc:
+    except (etree.ParserError, etree.XMLSyntaxError, ValueError) as exc:
         raise ParseError(f"not HTML: {exc}") from exc
     headings = [h for h in root.iter("h2") if (h.get("id") or "").startswith("ssec:")]
     found = [h.get("id", "").removeprefix("ssec:") for h in headings]
@@ -99,12 +99,12 @@ def parse_nist_airc_html(data: bytes) -> list[ClauseRecord]:
         raise ParseError(f"expected the four Core functions {list(FUNCTIONS)} as ssec: headings, found {found}")
     records: list[ClauseRecord] = []
     for heading, function in zip(headings, FUNCTIONS, strict=True):
-        prose, table_id = _function_prose(heading)
+        prose, table = _function_prose(heading)
+        table_id = table.get("id")
         function_id = f"{SOURCE}:{function}"
         title = _clean(re.sub(r"^\s*5\.\d\s*", "", heading.text_content()))
         records.append(_record("function", function, function.upper(), prose, len(records), parent=None,
                                unit=function_id, title=title, anchor=heading.get("id")))
-        table = root.get_element_by_id(table_id)
         category_id: str | None = None
         for cell in table.iter("th"):
             scope = cell.get("scope")
