@@ -41,7 +41,7 @@ def test_filters_by_kind_binding_and_jurisdiction(service: ClauseMap) -> None:
     internal = service.search("cameras", k=5, filters=Filters(kinds=("internal",))).hits
     assert internal and {h.clause.source_id for h in internal} <= {"nec", "acme-frs"}
     california = service.search("sell personal information", k=5, filters=Filters(jurisdictions=("US-CA",))).hits
-    assert california and {h.clause.source_id for h in california} == {"ccpa"}
+    assert california and {h.clause.source_id for h in california} <= {"ccpa", "cppa-regs"}  # the Act and its regulations
 
 
 def test_company_guideline_check_items_keep_their_phases(ingested: Settings) -> None:
