@@ -120,6 +120,9 @@ def clause_history(versions: list[ClauseVersion]) -> list[ClauseVersionOut]:
     out = []
     for previous, version in zip([None, *versions[:-1]], versions, strict=True):
         diff = word_diff(previous.text, version.text) if previous is not None else None
+        titles = None
+        if previous is not None and (previous.title or "") != (version.title or ""):
+            titles = word_diff(previous.title or "", version.title or "")
         out.append(
             ClauseVersionOut(
                 valid_from=version.valid_from,
@@ -127,6 +130,7 @@ def clause_history(versions: list[ClauseVersion]) -> list[ClauseVersionOut]:
                 title=version.title,
                 text=version.text,
                 diff_from_previous=diff,
+                title_diff_from_previous=titles,
             )
         )
     return out

@@ -127,6 +127,9 @@ class ClauseVersionOut(BaseModel):
     title: str | None = None
     text: str
     diff_from_previous: list[tuple[str, str]] | None = None
+    title_diff_from_previous: list[tuple[str, str]] | None = Field(
+        default=None, description="word runs of the title, when it changed from the previous version"
+    )
 
 
 class MappingQuery(BaseModel):

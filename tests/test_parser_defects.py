@@ -106,3 +106,6 @@ def test_api_and_web_say_the_same(http: httpx.Client) -> None:
     assert {"oecd:1.2", "oecd:2.3"} <= {c["clause_id"] for c in titled}
     page = http.get("/changes", params={"source": "oecd"}).text
     assert "Title:</span>" in page
+    history = http.get("/v1/clauses/oecd:1.2/history").json()
+    assert any(op == "+" for op, _ in history[-1]["title_diff_from_previous"])
+    assert "Title:</span>" in http.get("/clauses/oecd:1.2").text
