@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-JURISDICTIONS = ("EU", "US-CA", "JP", "OECD", "internal")
+JURISDICTIONS = ("EU", "US", "US-CA", "US-CO", "JP", "OECD", "internal")
 PHASES = ("planning", "design", "operation")  # lifecycle order
 PHASE_NAMES = {"planning": "planning/proposal", "design": "design/development", "operation": "operation/maintenance"}
 SOURCE_KINDS = ("law", "regulation", "guideline", "principles", "internal")

@@ -33,7 +33,7 @@ def assert_golden(records: list[ClauseRecord], fixture: Path) -> None:
 def write_golden(fixture: Path, parser_name: str) -> None:
     from ingest.formats import parser_for
 
-    records = parser_for(parser_name)([fixture.read_bytes()], "")
+    records = parser_for(parser_name)([fixture.read_bytes()], "").records
     text = json.dumps(as_json(records), ensure_ascii=False, indent=1) + "\n"
     golden_path(fixture).write_text(text, encoding="utf-8")
 

@@ -11,12 +11,12 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from api.presenters import title_diff
-from api.schemas import ClauseChange
 from cli.main import app, render_diff
 from ingest.parsers.eu_references import extract_references
+from kb.presenters import title_diff
 from kb.records import NO_HEADING, heading_note
 from kb.settings import Settings
+from kb.views import ClauseChange
 from tests.test_api import start_server, stop_server
 
 ART_5 = {"euaia:art-5", "euaia:art-5(1)", "euaia:art-5(1)(h)", "euaia:art-5(2)", "euaia:art-5(3)"}
