@@ -117,6 +117,11 @@ def show(
         typer.echo("cites: " + ", ".join(r.citation for r in out.references))
     if out.referenced_by:
         typer.echo("cited by: " + ", ".join(r.citation for r in out.referenced_by))
+    for translation in out.translations:
+        typer.secho(f"[{translation.language}] {translation.title or ''}".rstrip(), bold=True)
+        typer.echo(translation.text)
+        if translation.notice:
+            typer.secho(f"({translation.notice})", fg=typer.colors.YELLOW)
     typer.secho(out.url, fg=typer.colors.BLUE)
 
 

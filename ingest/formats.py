@@ -18,6 +18,7 @@ from ingest.parsers.cppa_regs_pdf import parse_cppa_regs_pdf
 from ingest.parsers.formex import parse_formex, parse_formex_package
 from ingest.parsers.guideline_yaml import parse_guideline_document
 from ingest.parsers.hleg_pdf import parse_hleg_pdf
+from ingest.parsers.japanese_law_xml import parse_japanese_law_xml
 from ingest.parsers.meti_pdf import parse_meti_pdf_en, parse_meti_pdf_ja
 from ingest.parsers.nist_airc_html import parse_nist_airc_html
 from ingest.parsers.oecd_commonaccord import parse_oecd_commonaccord
@@ -40,6 +41,16 @@ def _one_file(parse: Callable[[bytes], list[ClauseRecord] | ParsedDocument]) -> 
     return run
 
 
+def _the_one(files: list[bytes], parser: str) -> bytes:
+    if len(files) != 1:
+        raise ParseError(f"the {parser} parser reads one law file, got {len(files)}")
+    return files[0]
+
+
+def _japanese_law(files: list[bytes], source: str) -> ParsedDocument:
+    return ParsedDocument(parse_japanese_law_xml(_the_one(files, "japanese-law-xml"), source))
+
+
 def _formex(files: list[bytes], source: str) -> ParsedDocument:
     if len(files) != 1:
         raise ParseError(f"the formex parser reads one act file, got {len(files)}")
@@ -60,6 +71,7 @@ PARSERS: dict[str, Parser] = {
     "nist-airc-html": _one_file(parse_nist_airc_html),
     "colorado-session-law-pdf": _one_file(parse_colorado_session_law_pdf),
     "cppa-regs-pdf": _one_file(parse_cppa_regs_pdf),
+    "japanese-law-xml": _japanese_law,
 }
 
 

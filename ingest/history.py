@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 
 from kb.diff import word_diff
 from kb.models import Clause, ClauseVersion, Reference, Source, SourceVersion, Translation, utcnow
-from kb.records import ClauseRecord
+from kb.records import ClauseRecord, TranslatedClause
 from kb.registry import SourceEntry
 
 
@@ -61,10 +61,11 @@ def apply_version(
     entry: SourceEntry,
     source: Source,
     records: list[ClauseRecord],
-    translations: list[ClauseRecord],
+    translations: list[TranslatedClause],
     raw_hash: str,
     version_date: date | None,
     reenacted: str = "",
+    first_recorded: frozenset[str] = frozenset(),
 ) -> Changes:
     """Upsert one version of a source; records a SourceVersion when anything changed.
 
@@ -72,6 +73,10 @@ def apply_version(
     place: then every clause that carries on under the same number is recorded as "re-enacted"
     (a new enactment, compared word by word with the repealed text) rather than "amended", and
     each change carries that note. It applies only when moving on from an earlier dated version.
+
+    ``first_recorded`` names clause kinds the previous version's file did not hold (the official
+    translation's Japanese text has no supplementary provisions): a new clause of such a kind is
+    stored but not reported as added, since nothing says it was not in force before.
     """
     effective = effective_time(version_date, latest_effective(session, entry.id))
     existing = {c.id: c for c in session.exec(select(Clause).where(Clause.source_id == entry.id))}
@@ -95,8 +100,10 @@ def apply_version(
                 unit_id=record.unit or record.id,
                 content_hash="",
             )
-            changes.added.append(record.id)
-            changes.details.append(_noted({"clause_id": record.id, "change": "added", "text": record.text}, note))
+            if record.kind not in first_recorded:
+                changes.added.append(record.id)
+                added = {"clause_id": record.id, "change": "added", "text": record.text}
+                changes.details.append(_noted(added, note))
             _open_version(session, record, content_hash, effective)
         elif row.content_hash != content_hash or row.repealed or note:
             changes.amended.append(record.id)
@@ -190,14 +197,26 @@ def _replace_references(session: Session, source_id: str, records: list[ClauseRe
             session.add(Reference(from_id=record.id, to_id=target))
 
 
-def _replace_translations(session: Session, clause_ids: list[str], translations: list[ClauseRecord]) -> None:
+def _replace_translations(session: Session, clause_ids: list[str], translations: list[TranslatedClause]) -> None:
     ids = set(clause_ids)
     for old in session.exec(select(Translation)):
         if old.clause_id in ids:
             session.delete(old)
     session.flush()
-    for record in translations:
-        session.add(Translation(clause_id=record.id, language=record.language, title=record.title, text=record.text))
+    for translated in translations:
+        record = translated.record
+        session.add(
+            Translation(
+                clause_id=record.id,
+                language=record.language,
+                title=record.title,
+                text=record.text,
+                version_date=translated.version_date,
+                legal_effect=translated.legal_effect,
+                note=translated.note,
+                outdated=translated.outdated,
+            )
+        )
 
 
 def _aware(moment: datetime) -> datetime:

@@ -11,14 +11,14 @@ import hashlib
 import logging
 import time
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 from sqlmodel import Session, select
 
 from ingest.formats import parser_fingerprint, parser_for
-from ingest.history import apply_version
+from ingest.history import apply_version, clause_hash
 from ingest.parsers import ParsedDocument, ParseError
 from ingest.parsers.guideline_yaml import CheckItem as CheckItemRecord
 from kb.database import prepare_version
@@ -35,7 +35,7 @@ from kb.indexing import (
     recital_links,
 )
 from kb.models import CheckItem, Clause, ClauseVersion, RecitalLink, Source, Translation
-from kb.records import ClauseRecord
+from kb.records import ClauseRecord, TranslatedClause
 from kb.registry import SourceEntry, load_registry
 from kb.settings import Settings
 from kb.store import INDEX_DIR, DataDir
@@ -171,7 +171,7 @@ def _ingest_one(session: Session, entry: SourceEntry, settings: Settings, histor
             return SourceReport(entry.id, "unchanged", counts={}, seconds=time.perf_counter() - started)
         document = parse_and_validate(entry, raw)
         records, checks = document.records, document.checks
-        translations = _parse_translations(entry, settings.sources_dir, {r.id for r in records})
+        translations = _parse_translations(entry, settings.sources_dir, records)
         earlier = _earlier_versions(entry, settings.sources_dir) if history and source.raw_hash is None else []
     except SourceFailed as exc:
         status = "unavailable" if isinstance(exc, SourceUnavailable) else "failed"
@@ -183,8 +183,11 @@ def _ingest_one(session: Session, entry: SourceEntry, settings: Settings, histor
     for version_date, old_records, old_hash in earlier:
         apply_version(session, entry, source, old_records, [], old_hash, version_date)
     source.parser_fingerprint = fingerprint
-    changes = apply_version(session, entry, source, records, translations, raw_hash, entry.version_date,
-                            entry.reenacted)
+    unrecorded = frozenset(entry.history[-1].omits) if earlier else frozenset()
+    changes = apply_version(
+        session, entry, source, records, translations, raw_hash, entry.version_date, entry.reenacted,
+        first_recorded=unrecorded,
+    )
     _replace_checks(session, entry.id, checks)
     return SourceReport(
         entry.id,
@@ -269,17 +272,38 @@ def validate_ids(entry: SourceEntry, records: list[ClauseRecord]) -> None:
             raise SourceFailed(f"{entry.id}: clause {record.id} points at missing clause {dangling[0]}")
 
 
-def _parse_translations(entry: SourceEntry, sources_dir: Path, known: set[str]) -> list[ClauseRecord]:
-    """Clauses of a language version whose ids match the source's; the others are dropped."""
-    out: list[ClauseRecord] = []
+def _parse_translations(
+    entry: SourceEntry, sources_dir: Path, records: list[ClauseRecord]
+) -> list[TranslatedClause]:
+    """Clauses of a language version whose ids match the source's; the others are dropped. Where the
+    registry names the original text a translation was made from, a clause whose current text
+    differs from that original is marked outdated."""
+    current = {r.id: clause_hash(r.title, r.text) for r in records}
+    out: list[TranslatedClause] = []
     for translation in entry.translations:
-        raw = read_files(translation.files, sources_dir, entry.id)
-        try:
-            records = parser_for(translation.parser)(raw, entry.id).records
-        except ParseError as exc:
-            raise SourceFailed(f"{entry.id} ({translation.language}): cannot parse: {exc}") from exc
-        out.extend(r for r in records if r.id in known and r.text)
+        translated = _parse_version(entry, translation.parser, translation.files, sources_dir, translation.language)
+        original = None
+        if translation.original:
+            original_records = _parse_version(entry, entry.parser, translation.original, sources_dir, "original")
+            original = {r.id: clause_hash(r.title, r.text) for r in original_records}
+        for record in translated:
+            if record.id not in current or not (record.text or record.title):
+                continue
+            outdated = None if original is None else original.get(record.id) != current[record.id]
+            out.append(
+                TranslatedClause(record, translation.version_date, translation.legal_effect, translation.note, outdated)
+            )
     return out
+
+
+def _parse_version(
+    entry: SourceEntry, parser: str, files: tuple[str, ...], sources_dir: Path, what: str
+) -> list[ClauseRecord]:
+    raw = read_files(files, sources_dir, entry.id)
+    try:
+        return parser_for(parser)(raw, entry.id).records
+    except ParseError as exc:
+        raise SourceFailed(f"{entry.id} ({what}): cannot parse: {exc}") from exc
 
 
 def _replace_checks(session: Session, source_id: str, checks: list[CheckItemRecord]) -> None:
@@ -339,14 +363,30 @@ def _indexable_texts(session: Session) -> list[IndexKey]:
         texts.append(
             IndexKey.of(version.clause_id, clause.language, text, _iso(version.valid_from), _iso(version.valid_to))
         )
-    for tr in session.exec(select(Translation).order_by(Translation.clause_id)):
-        clause = contexts.get(tr.clause_id)
-        if clause is not None:
-            short = short_names[tr.clause_id.split(":")[0]]
-            text = embedding_text(clause, contexts, short, text=tr.text, title=tr.title)
-            texts.append(IndexKey.of(tr.clause_id, tr.language, text))
+    translations = session.exec(select(Translation).order_by(Translation.clause_id)).all()
+    for language in sorted({tr.language for tr in translations}):
+        translated = _translated_contexts(contexts, [tr for tr in translations if tr.language == language])
+        for tr in translations:
+            clause = translated.get(tr.clause_id) if tr.language == language else None
+            if clause is not None:
+                short = short_names[tr.clause_id.split(":")[0]]
+                text = embedding_text(clause, translated, short, text=tr.text, title=tr.title)
+                texts.append(IndexKey.of(tr.clause_id, tr.language, text))
     texts.sort(key=lambda t: (t.valid_to != "", t.clause_id))  # current rows first
     return texts
+
+
+def _translated_contexts(
+    contexts: dict[str, ClauseContext], translations: list[Translation]
+) -> dict[str, ClauseContext]:
+    """The clauses as one language's translation reads them, so that a translated item is embedded
+    with its article's translated title and its paragraph's translated intro, not the original's."""
+    out = dict(contexts)
+    for tr in translations:
+        clause = contexts.get(tr.clause_id)
+        if clause is not None:
+            out[tr.clause_id] = replace(clause, title=tr.title or clause.title, text=tr.text, language=tr.language)
+    return out
 
 
 def _iso(moment: datetime | None) -> str:

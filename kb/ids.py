@@ -2,8 +2,9 @@
 
 An id is ``<source>:<base><subdivisions>``, for example ``gdpr:art-22(1)(a)``,
 ``gdpr:recital-71``, ``ccpa:1798.100(a)(1)(A)``, ``oecd:1.4(b)``, ``hleg:req-1.1``,
-``euaia:annex-3(1)(a)``. The *base* names the top-level citable unit (article, recital,
-section, principle); each parenthesised *subdivision* goes one level down.
+``euaia:annex-3(1)(a)``, ``appi:27(1)(ii)``, ``appi:2-2(1)(i-2)``. The *base* names the top-level
+citable unit (article, recital, section, principle); each parenthesised *subdivision* goes one level
+down.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from kb.errors import KBError
 
 _SOURCE = r"[a-z][a-z0-9-]*"
 _BASE = r"[A-Za-z0-9](?:[A-Za-z0-9.\-]*[A-Za-z0-9])?"
-_SUB = r"\(([A-Za-z0-9]+)\)"
+_SUB = r"\(([A-Za-z0-9]+(?:-[A-Za-z0-9]+)*)\)"  # a hyphen joins branch numbers: (i-2) is 第一号の二
 _ID_RE = re.compile(rf"^(?P<source>{_SOURCE}):(?P<base>{_BASE})(?P<subs>(?:{_SUB})*)$")
 
 

@@ -15,7 +15,7 @@ import numpy as np
 from kb.embedding import Embedder
 from kb.index import IndexKey, VectorIndex
 
-STRUCTURAL_KINDS = frozenset({"part", "chapter", "section"})
+STRUCTURAL_KINDS = frozenset({"part", "chapter", "section", "supplementary"})
 MAX_CONTEXT_CHARS = 300
 
 

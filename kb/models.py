@@ -80,12 +80,19 @@ class CheckItem(SQLModel, table=True):
 
 
 class Translation(SQLModel, table=True):
-    """The same clause in another language (e.g. the Japanese text of a METI principle)."""
+    """The same clause in another language (e.g. the Japanese text of a METI principle, the official
+    English translation of a Japanese statute), with what a reader must know about it: the date of
+    the text it translates, whether it has legal effect, a note from the registry, and whether the
+    clause was amended after the translated text (``outdated``; None where nothing was compared)."""
 
     clause_id: str = Field(primary_key=True)
     language: str = Field(primary_key=True)
     title: str | None = None
     text: str
+    version_date: date | None = None
+    legal_effect: bool = False
+    note: str | None = None
+    outdated: bool | None = None
 
 
 class SourceVersion(SQLModel, table=True):

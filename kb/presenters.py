@@ -11,6 +11,7 @@ from kb.mapping import CheckMatch, Mapping, Supporting, ThemeMatch
 from kb.models import ClauseVersion, Source, SourceVersion
 from kb.records import heading_note
 from kb.search import Hit
+from kb.translations import translation_notice
 from kb.views import (
     CheckOut,
     ClauseChange,
@@ -60,8 +61,17 @@ def search_result(kb: KnowledgeBase, hit: Hit) -> SearchResult:
 
 def clause_out(kb: KnowledgeBase, clause: CatalogEntry) -> ClauseOut:
     outgoing, incoming = kb.references(clause.id)
+    source = kb.sources[clause.source_id]
     translations = [
-        TranslationOut(language=lang, title=t.title, text=t.text)
+        TranslationOut(
+            language=lang,
+            title=t.title,
+            text=t.text,
+            legal_effect=t.legal_effect,
+            version_date=t.version_date,
+            outdated=t.outdated,
+            notice=translation_notice(t, source.language, source.version_date),
+        )
         for (cid, lang), t in kb.translations.items()
         if cid == clause.id
     ]

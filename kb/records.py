@@ -7,6 +7,7 @@ Parsers are pure functions from the bytes of an official document to a list of
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 
 # Kinds a clause may have. Structural kinds (chapter, section, part) group clauses;
 # citable kinds carry text.
@@ -30,6 +31,13 @@ CLAUSE_KINDS = (
     "function",
     "category",
     "subcategory",
+    # Japanese statutes: subitems (イ, ロ …) of an item, and the supplementary provisions (附則),
+    # kinds of their own so that counts of articles, paragraphs and items are the main provision's
+    "subitem",
+    "supplementary",
+    "suppl-article",
+    "suppl-paragraph",
+    "suppl-item",
 )
 
 
@@ -73,3 +81,16 @@ class ClauseRecord:
     def __post_init__(self) -> None:
         if self.kind not in CLAUSE_KINDS:
             raise ValueError(f"unknown clause kind {self.kind!r} for {self.id}")
+
+
+@dataclass(frozen=True)
+class TranslatedClause:
+    """A clause's text in another language, with what the registry says of that translation and
+    whether the clause was amended after the text it translates (``outdated``; None where the
+    registry names no original text to compare with)."""
+
+    record: ClauseRecord
+    version_date: date | None = None
+    legal_effect: bool = False
+    note: str | None = None
+    outdated: bool | None = None

@@ -19,9 +19,17 @@ class RegistryError(KBError, ValueError):
 
 @dataclass(frozen=True)
 class Translation:
+    """Another language's text of a source, attached clause by clause. ``version_date`` is the date
+    of the text it translates; ``original`` the files of that original-language text, when it is
+    older than the source's: a clause whose current text differs from it is marked outdated."""
+
     language: str
     parser: str
     files: tuple[str, ...]
+    version_date: date | None = None
+    legal_effect: bool = False
+    note: str | None = None
+    original: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -32,6 +40,7 @@ class EarlierVersion:
     version_date: date
     parser: str
     files: tuple[str, ...]
+    omits: tuple[str, ...] = ()  # clause kinds the earlier file does not hold (not "added" later)
 
 
 @dataclass(frozen=True)
@@ -117,9 +126,7 @@ def _entry(raw: dict, where: str) -> SourceEntry:
             expected=dict(raw.get("expected", {})),
             download=tuple(raw.get("download", ())),
             sha256=tuple(raw.get("sha256", ())),
-            translations=tuple(
-                Translation(t["language"], t["parser"], tuple(t["files"])) for t in raw.get("translations", [])
-            ),
+            translations=tuple(_translation(t) for t in raw.get("translations", [])),
             history=tuple(sorted((_earlier(h) for h in raw.get("history", [])), key=lambda h: h.version_date)),
             reenacted=str(raw.get("reenacted", "")),
         )
@@ -128,7 +135,21 @@ def _entry(raw: dict, where: str) -> SourceEntry:
 
 
 def _earlier(raw: dict) -> EarlierVersion:
-    return EarlierVersion(_date(raw["version_date"]), raw["parser"], tuple(raw["files"]))
+    return EarlierVersion(
+        _date(raw["version_date"]), raw["parser"], tuple(raw["files"]), tuple(raw.get("omits", ()))
+    )
+
+
+def _translation(raw: dict) -> Translation:
+    return Translation(
+        raw["language"],
+        raw["parser"],
+        tuple(raw["files"]),
+        version_date=_date(raw.get("version_date")),
+        legal_effect=bool(raw.get("legal_effect", False)),
+        note=raw.get("note"),
+        original=tuple(raw.get("original", ())),
+    )
 
 
 def _date(value: object) -> date | None:

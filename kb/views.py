@@ -38,6 +38,12 @@ class TranslationOut(BaseModel):
     language: str
     title: str | None = None
     text: str
+    legal_effect: bool = Field(default=False, description="false: a reference translation; only the original is law")
+    version_date: date | None = Field(default=None, description="the date of the text it translates")
+    outdated: bool | None = Field(
+        default=None, description="the clause was amended after the text it translates (null: not compared)"
+    )
+    notice: str = Field(default="", description="what a reader must know: legal effect, age, amendments since")
 
 
 class ClauseChild(ClauseRef):

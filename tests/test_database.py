@@ -15,6 +15,8 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, select
 
 from kb.database import (
+    BASELINE,
+    KNOWLEDGE,
     MAPPINGS,
     SchemaMismatch,
     VersionDatabase,
@@ -88,8 +90,9 @@ def test_downgrade_to_nothing_and_up_again(empty_version) -> None:
 
 def test_a_store_made_before_migrations_is_stamped_then_upgraded_keeping_its_rows(empty_version) -> None:
     _, engine = empty_version
-    tables = [t for t in SQLModel.metadata.sorted_tables if t.name in KNOWLEDGE_TABLES]
-    SQLModel.metadata.create_all(engine, tables=tables)  # how the first release created its tables
+    upgrade(engine, revision=BASELINE[KNOWLEDGE])  # the first release's tables, then its lack of a revision:
+    with engine.begin() as connection:
+        connection.execute(text("DROP TABLE alembic_version"))
     with Session(engine) as session:
         session.add(Source(id="x", title="X", short_name="X", issuer="I", jurisdiction="EU", kind="law",
                            binding=True, official_url="https://example.org/x"))
@@ -117,6 +120,7 @@ def test_a_version_from_before_migrations_is_refused_then_upgraded_by_ingest(pri
 
     engine = _live_engine(private)
     history = _count(engine, "sourceversion")
+    downgrade(engine, BASELINE[KNOWLEDGE])  # the first release's tables, without a revision
     with engine.begin() as connection:
         connection.execute(text("DROP TABLE alembic_version"))  # as the first release left it
     engine.dispose()

@@ -21,6 +21,7 @@ SAMPLES = {
     "meti-pdf-en": (["meti/mini_meti_en.pdf"], "meti"),
     "meti-pdf-ja": (["meti/mini_meti_ja.pdf"], "meti"),
     "guideline-yaml": (["internal/tiny_guideline.yaml"], "tiny-co"),
+    "japanese-law-xml": (["japanese_law/tiny-egov.xml"], "mihon"),
 }
 
 

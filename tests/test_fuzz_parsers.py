@@ -29,6 +29,7 @@ SEEDS = {
     "nist-airc-html": FIXTURES / "nist" / "tiny_core.html",
     "cppa-regs-pdf": FIXTURES / "cppa_regs" / "tiny_regs.pdf",
     "colorado-session-law-pdf": FIXTURES / "colorado" / "tiny_2024.pdf",
+    "japanese-law-xml": FIXTURES / "japanese_law" / "tiny-egov.xml",
 }
 EXAMPLES = int(os.environ.get("KB_FUZZ_EXAMPLES", "40"))  # per parser and strategy; more for a long run
 FUZZ = settings(max_examples=EXAMPLES, deadline=5000, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
