@@ -22,6 +22,9 @@ SAMPLES = {
     "meti-pdf-ja": (["meti/mini_meti_ja.pdf"], "meti"),
     "guideline-yaml": (["internal/tiny_guideline.yaml"], "tiny-co"),
     "japanese-law-xml": (["japanese_law/tiny-egov.xml"], "mihon"),
+    "nist-airc-html": (["nist/tiny_core.html"], "nist-ai-rmf"),
+    "colorado-session-law-pdf": (["colorado/tiny_2026.pdf"], "co-ai-act"),
+    "cppa-regs-pdf": (["cppa_regs/tiny_regs.pdf"], "cppa-regs"),
 }
 
 
