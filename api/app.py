@@ -12,7 +12,7 @@ from sqlalchemy.exc import OperationalError
 
 from api.docs import install_docs
 from api.errors import install_error_handlers
-from api.routers import admin, changes, clauses, health, mapping, search, sources
+from api.routers import admin, changes, clauses, feeds, health, mapping, review, search, sources
 from api.security import install_security
 from api.web import STATIC_DIR
 from api.web import routes as web
@@ -53,7 +53,7 @@ def create_app(settings: Settings | None = None, service: ClauseMap | None = Non
     install_error_handlers(app, settings)
     install_security(app, settings)
     install_docs(app)
-    for module in (search, mapping, clauses, sources, changes, health, admin):
+    for module in (search, feeds, review, mapping, clauses, sources, changes, health, admin):
         app.include_router(module.router)
     app.include_router(web.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -134,9 +134,21 @@ class StoredMapping(SQLModel, table=True):
     response: dict = Field(default_factory=dict, sa_column=Column(JSON))
 
 
+class MappingReviewItem(SQLModel, table=True):
+    """A reviewer's decision on one item (clause, principle or check) of a stored mapping, kept in
+    its own table beside the mapping: the mapping stays as answered, the review grows over time."""
+
+    mapping_id: str = Field(primary_key=True, foreign_key="storedmapping.id")
+    item_id: str = Field(primary_key=True)
+    decision: str  # applies, does_not_apply, needs_answer
+    note: str = ""
+    reviewer: str | None = None
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
 # Which tables live where: a published version's store (see kb.database), and the mappings store.
 KNOWLEDGE_TABLES = frozenset(
     t.__tablename__
     for t in (Source, Clause, Reference, RecitalLink, CheckItem, Translation, SourceVersion, ClauseVersion)
 )
-MAPPINGS_TABLES = frozenset({StoredMapping.__tablename__})
+MAPPINGS_TABLES = frozenset({StoredMapping.__tablename__, MappingReviewItem.__tablename__})

@@ -47,6 +47,7 @@ class Settings(BaseSettings):
     )
     max_query_chars: int = Field(default=2000, description="longest query accepted")
     max_k: int = Field(default=100, description="most results one search may ask for")
+    feed_entries: int = Field(default=200, description="most entries a change feed (/v1/changes.atom) carries")
     max_body_bytes: int = Field(default=65536, description="largest request body accepted")
     max_url_chars: int = Field(default=8192, description="longest request target (path and query) accepted; 414 above")
     max_request_line_bytes: int = Field(

@@ -6,6 +6,7 @@ mapping is a ``MappingRecord`` in this shape, whatever the API's own schemas bec
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -214,3 +215,39 @@ class MappingRecord(BaseModel):
     themes: list[ThemeOut]
     direct: list[MappedClause] = Field(description="clauses the use case triggers directly, binding law first")
     checklist: list[CheckOut] = Field(description="the company's risk-check items that apply for the phase")
+
+
+class ReviewItemIn(BaseModel):
+    """A reviewer's decision on one item of a mapping (a clause, principle or check it lists)."""
+
+    model_config = {"extra": "forbid"}
+
+    item_id: str = Field(max_length=200, description="the id of a clause, principle or check in the mapping")
+    decision: Literal["applies", "does_not_apply", "needs_answer"] = Field(
+        description="applies, does_not_apply, or needs_answer (a question for the business to answer)"
+    )
+    note: str = Field(default="", max_length=4000, description="why, or what must be answered")
+
+
+class ReviewItemOut(BaseModel):
+    item_id: str
+    citation: str
+    decision: str | None = Field(default=None, description="None while the item is not yet reviewed")
+    note: str = ""
+    reviewer: str | None = None
+    updated_at: datetime | None = None
+    amended_since: bool = Field(description="the clause (or a subdivision) was amended after the mapping was made")
+
+
+class MappingReview(BaseModel):
+    """A mapping's review record: every item it lists with the reviewer's decision, and the
+    knowledge-base version the mapping was made against beside the one serving now."""
+
+    mapping_id: str
+    kb_version: str = Field(description="the knowledge-base version the mapping was made against")
+    current_kb_version: str = Field(description="the version serving now")
+    items: list[ReviewItemOut]
+    amended_since: list[ClauseChange] = Field(
+        description="changes to the mapping's clauses recorded after it was made: re-check these"
+    )
+    pending: int = Field(description="items without a decision yet")

@@ -10,7 +10,8 @@ from fastapi.responses import PlainTextResponse
 
 from api.deps import get_service
 from api.schemas import ErrorResponse, MapIn, MapOut
-from kb.export import mapping_csv, mapping_markdown
+from kb.export import mapping_csv, mapping_markdown, review_csv, review_markdown
+from kb.review import mapping_review
 from kb.service import ClauseMap
 
 router = APIRouter(prefix="/v1", tags=["mapping"])
@@ -42,13 +43,14 @@ def _stored(service: ClauseMap, mapping_id: str) -> MapOut:
 def get_mapping_markdown(
     mapping_id: MappingId, service: Annotated[ClauseMap, Depends(get_service)]
 ) -> PlainTextResponse:
-    return PlainTextResponse(mapping_markdown(_stored(service, mapping_id)), media_type="text/markdown; charset=utf-8")
+    text = mapping_markdown(_stored(service, mapping_id)) + review_markdown(mapping_review(service, mapping_id))
+    return PlainTextResponse(text, media_type="text/markdown; charset=utf-8")
 
 
 @router.get("/map/{mapping_id}.csv", response_class=PlainTextResponse, responses={404: {"model": ErrorResponse}})
 def get_mapping_csv(mapping_id: MappingId, service: Annotated[ClauseMap, Depends(get_service)]) -> PlainTextResponse:
     return PlainTextResponse(
-        mapping_csv(_stored(service, mapping_id)),
+        review_csv(mapping_csv(_stored(service, mapping_id)), mapping_review(service, mapping_id)),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="mapping-{mapping_id}.csv"'},
     )

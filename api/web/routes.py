@@ -260,4 +260,5 @@ def changes_page(request: Request) -> HTMLResponse:
         versions=versions,
         sources=sorted(kb.sources.values(), key=lambda s: s.id),
         chosen=source,
+        feed_url=f"/v1/sources/{source}/changes.atom" if source in kb.sources else "/v1/changes.atom",
     )
