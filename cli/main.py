@@ -278,5 +278,7 @@ from cli.fetch_cmd import fetch  # noqa: E402
 app.command(name="fetch")(reporting_errors(fetch))
 
 from cli.evaluate import evaluate  # noqa: E402
+from cli.update_cmd import update  # noqa: E402
 
 app.command(name="eval")(reporting_errors(evaluate))
+app.command(name="update")(reporting_errors(update))
