@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from sqlalchemy.exc import OperationalError
+from starlette.routing import Route
 
 from api.docs import install_docs
 from api.errors import install_error_handlers
@@ -21,6 +22,8 @@ from kb.index import IndexCorrupt
 from kb.service import ClauseMap
 from kb.settings import Settings
 from kb.store import NotIngested
+from mcp_server.http import PATH as MCP_PATH
+from mcp_server.http import MountedMCP
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +31,7 @@ log = logging.getLogger(__name__)
 def create_app(settings: Settings | None = None, service: ClauseMap | None = None) -> FastAPI:
     settings = settings or Settings()
     service = service or ClauseMap(settings)
+    mcp = MountedMCP(service)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -39,7 +43,8 @@ def create_app(settings: Settings | None = None, service: ClauseMap | None = Non
             log.error("refusing to search: %s", exc)
         except OperationalError as exc:  # the database is down: start anyway, answer 503 until it is back
             log.error("database unavailable at start-up: %s", exc.orig)
-        yield
+        async with mcp.running():
+            yield
 
     app = FastAPI(
         title="clausemap",
@@ -55,6 +60,7 @@ def create_app(settings: Settings | None = None, service: ClauseMap | None = Non
     install_docs(app)
     for module in (search, feeds, review, mapping, clauses, sources, changes, health, admin):
         app.include_router(module.router)
+    app.router.routes.append(Route(MCP_PATH, endpoint=mcp, include_in_schema=False))  # tools for AI assistants
     app.include_router(web.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -282,3 +282,13 @@ from cli.update_cmd import update  # noqa: E402
 
 app.command(name="eval")(reporting_errors(evaluate))
 app.command(name="update")(reporting_errors(update))
+
+
+@app.command(name="mcp")
+@reporting_errors
+def mcp_command() -> None:
+    """Serve the MCP server (tools for AI assistants: search, show, map, changes) over stdio."""
+    from kb.service import ClauseMap
+    from mcp_server.server import build_server
+
+    build_server(ClauseMap(Settings())).run("stdio")
