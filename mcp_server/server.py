@@ -10,6 +10,7 @@ HTTP app mounts it at ``/mcp`` (streamable HTTP, stateless), behind the same rea
 
 import functools
 import json
+import logging
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from typing import Annotated, Any, Literal, TypeVar
@@ -124,6 +125,9 @@ class ClauseMapMCP(MCPServer):
         super().__init__(
             name="clausemap", title="clausemap", version="0.1.0", instructions=INSTRUCTIONS, log_level="WARNING"
         )
+        # the SDK gives the root logger a handler; bm25s sets its own logger to DEBUG, which would then
+        # print a line each time a version is opened
+        logging.getLogger("bm25s").setLevel(logging.WARNING)
         self.service = service
         register_tools(self, service)
         register_resources(self, service)
