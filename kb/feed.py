@@ -132,20 +132,26 @@ def _entries(versions: Iterable[FeedVersion]) -> Iterable[_Entry]:
 
 def change_html(change: ClauseChange) -> str:
     """The change as a reader shows it: the word diff with ``<del>``/``<ins>``, or the clause's text."""
-    parts = []
-    if change.title_before != change.title_after and (change.title_before or change.title_after):
+    parts = [f"<p><em>{escape(change.note)}</em></p>"] if change.note else []
+    if change.title_diff:
+        parts.append(f"<p>Title: {_diff_html(change.title_diff)}</p>")
+    elif change.title_before != change.title_after and (change.title_before or change.title_after):
         before, after = escape(change.title_before or ""), escape(change.title_after or "")
         parts.append(f"<p>Title: <del>{before}</del> <ins>{after}</ins></p>")
     if change.diff is not None:
-        words = []
-        for op, run in change.diff:
-            text = escape(run)
-            words.append(text if op == "=" else f"<del>{text}</del>" if op == "-" else f"<ins>{text}</ins>")
-        parts.append(f"<p>{' '.join(words)}</p>")
+        parts.append(f"<p>{_diff_html(change.diff)}</p>")
     elif change.text:
         verb = "Repealed text" if change.change == "repealed" else "Text"
         parts.append(f"<p>{verb}: {escape(change.text)}</p>")
     return "".join(parts) or f"<p>{escape(change.citation)} {escape(change.change)}.</p>"
+
+
+def _diff_html(runs: list[tuple[str, str]]) -> str:
+    words = []
+    for op, run in runs:
+        text = escape(run)
+        words.append(text if op == "=" else f"<del>{text}</del>" if op == "-" else f"<ins>{text}</ins>")
+    return " ".join(words)
 
 
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
