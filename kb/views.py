@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 
 class ClauseRef(BaseModel):
@@ -227,6 +227,14 @@ class ReviewItemIn(BaseModel):
         description="applies, does_not_apply, or needs_answer (a question for the business to answer)"
     )
     note: str = Field(default="", max_length=4000, description="why, or what must be answered")
+
+    @field_validator("item_id", "note")
+    @classmethod
+    def _no_nul(cls, value: str) -> str:
+        """PostgreSQL cannot store a NUL character in text: refused here, with a message, not a 500 there."""
+        if "\x00" in value:
+            raise ValueError("must not contain NUL characters")
+        return value
 
 
 class ReviewItemOut(BaseModel):

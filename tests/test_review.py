@@ -74,6 +74,7 @@ def test_decisions_through_the_api_and_in_the_exports(tiny_client: TestClient, m
         ([{"item_id": "gdpr:art-99", "decision": "applies"}], 422, "unknown_item"),
         ([{"item_id": "{first}", "decision": "maybe"}], 422, "invalid_request"),
         ([{"item_id": "{first}", "decision": "applies", "extra": 1}], 422, "invalid_request"),
+        ([{"item_id": "{first}", "decision": "applies", "note": "a\x00b"}], 422, "invalid_request"),  # PostgreSQL: no NUL
         (None, 422, "invalid_request"),  # no items at all
     ],
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from api.deps import get_service
 from api.schemas import ErrorResponse
@@ -22,6 +22,13 @@ class ReviewIn(BaseModel):
 
     reviewer: str | None = Field(default=None, max_length=200, description="who decided (a name or an email)")
     items: list[ReviewItemIn] = Field(min_length=1, max_length=500, description="decisions, one per item")
+
+    @field_validator("reviewer")
+    @classmethod
+    def _no_nul(cls, value: str | None) -> str | None:
+        if value is not None and "\x00" in value:
+            raise ValueError("must not contain NUL characters")
+        return value
 
 
 @router.get(
