@@ -28,6 +28,7 @@ from kb.presenters import clause_out, search_result, source_changes, source_out
 from kb.search import Filters
 from kb.service import ClauseMap
 from kb.views import ClauseOut, ClauseVersionOut, MappingQuery, MappingRecord, SearchResult, SourceChanges, SourceOut
+from kb.vocabulary import JURISDICTIONS, LANGUAGES, PHASES, SOURCE_KINDS, canonical
 
 CLAUSE_URI = "clausemap://clause/{clause_id}"
 READ_ONLY = ToolAnnotations(read_only_hint=True, open_world_hint=False)
@@ -173,12 +174,16 @@ def register_tools(server: MCPServer, service: ClauseMap) -> None:
             Field(description="article: one result per article or recital (best for reading); clause: per paragraph"),
         ] = "article",
         sources: Annotated[list[str] | None, Field(description="only these source ids, e.g. ['gdpr', 'euaia']")] = None,
-        jurisdictions: Annotated[list[str] | None, Field(description="only EU, US-CA, JP, OECD or internal")] = None,
+        jurisdictions: Annotated[
+            list[str] | None, Field(description=f"only sources of {', '.join(JURISDICTIONS)}")
+        ] = None,
         kinds: Annotated[
-            list[str] | None, Field(description="only law, regulation, guideline, principles or internal")
+            list[str] | None, Field(description=f"only sources of these kinds: {', '.join(SOURCE_KINDS)}")
         ] = None,
         binding: Annotated[bool | None, Field(description="true: binding law only; false: non-binding only")] = None,
-        languages: Annotated[list[str] | None, Field(description="only en or ja texts")] = None,
+        languages: Annotated[
+            list[str] | None, Field(description=f"only texts in these languages: {', '.join(LANGUAGES)}")
+        ] = None,
         as_of: Annotated[str | None, Field(description="search the texts in force on this date, YYYY-MM-DD")] = None,
     ) -> SearchAnswer:
         """Find the provisions (articles, recitals, principles, check items) that deal with a
@@ -227,11 +232,12 @@ def register_tools(server: MCPServer, service: ClauseMap) -> None:
             str, Field(description="the AI use case in a few sentences: who does what with which data")
         ],
         jurisdictions: Annotated[
-            list[str] | None, Field(description="only law of EU, US-CA, JP or OECD (internal rules always apply)")
+            list[str] | None,
+            Field(description=f"only sources of {', '.join(JURISDICTIONS)} (internal rules always apply)"),
         ] = None,
         phase: Annotated[
             str | None,
-            Field(description="lifecycle phase: planning/proposal, design/development or operation/maintenance"),
+            Field(description=f"lifecycle phase: {', '.join(PHASES)}; the company's check items for it are included"),
         ] = None,
         data_categories: Annotated[
             list[str] | None,
@@ -251,6 +257,11 @@ def register_tools(server: MCPServer, service: ClauseMap) -> None:
         items for the phase, each with the reason it is included. The answer is stored: its id can be
         reviewed and exported over the HTTP API (/v1/map/{id}). Use this for a whole use case, and
         search_clauses for a single question."""
+        try:  # what the API's request schema checks (422 invalid_request there too)
+            canonical(tuple(jurisdictions or ()), JURISDICTIONS, "jurisdiction")
+            phase = canonical((phase,), PHASES, "phase")[0] if phase else None
+        except ValueError as exc:
+            raise InvalidRequest(str(exc)) from exc
         query = validated(
             MappingQuery,
             description=description,

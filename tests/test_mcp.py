@@ -60,6 +60,7 @@ async def exercise(client: Client) -> dict[str, Any]:
     ).structured_content
     answers["unknown_clause"] = tool_error(await call("show_clause", {"clause_id": "oecd:no-such-clause"}))
     answers["k_too_large"] = tool_error(await call("search_clauses", {"query": "tests", "k": 500}))
+    answers["bad_map"] = tool_error(await call("map_use_case", {"description": "a chatbot", "jurisdictions": ["mars"]}))
     answers["bad_filter"] = tool_error(await call("search_clauses", {"query": "tests", "jurisdictions": ["mars"]}))
     resources = await client.list_resources()
     answers["resources"] = {r.name: r for r in resources.resources}
@@ -105,6 +106,9 @@ def check_against_api(answers: dict[str, Any], api: httpx.Client | Any) -> None:
     assert answers["k_too_large"]["error"]["code"] == too_large.json()["error"]["code"] == "invalid_request"
     bad_filter = api.get("/v1/search", params={"q": "tests", "jurisdiction": "mars"})
     assert bad_filter.status_code == 422 and answers["bad_filter"] == bad_filter.json()
+    bad_map = api.post("/v1/map", json={"description": "a chatbot", "jurisdictions": ["mars"]})
+    assert bad_map.status_code == 422
+    assert answers["bad_map"]["error"]["code"] == bad_map.json()["error"]["code"] == "invalid_request"
     resource = answers["resources"][AMENDED.split("(")[0]]
     assert resource.meta["official_url"].startswith("https://example.org/oecd")
     assert answers["resource"] == api.get(f"/v1/clauses/{AMENDED}").json()
