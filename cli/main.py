@@ -256,9 +256,13 @@ def serve(
     workers: Annotated[int, typer.Option(help="worker processes")] = 1,
 ) -> None:
     """Serve the HTTP API (OpenAPI docs at /docs)."""
+    import os
+
     import uvicorn
 
     settings = Settings()
+    if host:  # the app reads its settings anew: it should know the address it is served on (the MCP guard)
+        os.environ["KB_HOST"] = host
     uvicorn.run(
         "api.main:app",  # by name: the CLI does not import the web package; the app reads the same settings
         host=host or settings.host,
