@@ -165,6 +165,8 @@ def test_package_keeps_the_act_and_adds_annexes_in_order(mini_package: dict, min
         "mini:annex-2(A)(2)",
         "mini:annex-2(B)",
         "mini:annex-3",
+        "mini:annex-3(indent1)",
+        "mini:annex-3(indent2)",
     ]
     assert [r.position for r in mini_package.values()] == list(range(len(ids)))
     assert all(str(ClauseId.parse(i)) == i for i in ids)
@@ -221,8 +223,16 @@ def test_annex_groups_dotted_points_and_sections(mini_package: dict) -> None:
     assert mini_package["mini:annex-2(B)"].title == "Makers"  # from the STI
     assert mini_package["mini:annex-2(B)"].text == "a licence, an address."  # dash items are not numbered
     assert mini_package["mini:annex-2"].title == "Registration data"  # Annex X style: no STI
-    text_only = mini_package["mini:annex-3"]
-    assert (text_only.title, text_only.text) == ("Kindness", "Robots shall be kind: to cats, to dogs.")
+    dash_list = mini_package["mini:annex-3"]  # an annex that is a lead-in and a dash list: one clause per indent
+    assert (dash_list.title, dash_list.text) == ("Kindness", "Robots shall be kind:")
+    indent = mini_package["mini:annex-3(indent2)"]
+    assert (indent.kind, indent.number, indent.label, indent.parent, indent.text) == (
+        "item",
+        "second indent",
+        "Annex III, second indent",
+        "mini:annex-3",
+        "to dogs.",
+    )
 
 
 def test_annex_references(mini_package: dict) -> None:
@@ -386,12 +396,17 @@ def test_real_ai_act_annexes(ai_act: dict) -> None:
         "euaia:annex-8(C)",
     ]
     assert ai_act["euaia:annex-7(4)(6)"].label == "Annex VII(4.6)"
-    assert "terrorism" in ai_act["euaia:annex-2"].text  # a text-only annex is one clause
+    # Annex II is a lead-in and a dash list: one clause per indent, in order
+    assert ai_act["euaia:annex-2"].text.endswith("point (h)(iii):")
+    indents = [r for r in ai_act.values() if r.parent == "euaia:annex-2"]
+    assert [r.id for r in indents] == [f"euaia:annex-2(indent{n})" for n in range(1, 17)]
+    assert (indents[0].text, indents[-1].label) == ("terrorism,", "Annex II, sixteenth indent")
 
 
 def test_real_ai_act_articles(ai_act: dict) -> None:
     assert [c for c in ai_act if c.startswith("euaia:art-5(1)(") and c.count("(") == 2] == [
-        f"euaia:art-5(1)({x})" for x in "abcdefgh"
+        *(f"euaia:art-5(1)({x})" for x in "abcdefgh"),
+        "euaia:art-5(1)(sub2)",  # "Point (h) of the first subparagraph is without prejudice …"
     ]
     assert "euaia:art-5(1)(h)(iii)" in ai_act
     assert "euaia:annex-3" in ai_act["euaia:art-6(2)"].refs
@@ -400,6 +415,7 @@ def test_real_ai_act_articles(ai_act: dict) -> None:
     assert ai_act["euaia:art-43(1)(sub2)"].label == "Art. 43(1), second subparagraph"
     assert ai_act["euaia:art-43(1)(sub2)(d)"].parent == "euaia:art-43(1)(sub2)"
     assert ai_act["euaia:art-43(1)(b)"].parent == "euaia:art-43(1)"
+    assert ai_act["euaia:art-43(1)(sub3)"].text.startswith("For the purposes of the conformity assessment")
 
 
 def test_real_ai_act_references(ai_act: dict) -> None:

@@ -32,6 +32,7 @@ has anchors for whole annexes only, so every clause of an annex links to ``anx_<
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -40,6 +41,14 @@ from lxml import etree
 
 from ingest.parsers import ParseError
 from ingest.parsers.eu_references import extract_references, roman_to_int
+from ingest.parsers.provisions import (
+    Provision,
+    ordinal,
+    split_provision,
+    subparagraph_id,
+    subparagraph_label,
+    subparagraph_number,
+)
 from kb.records import ClauseRecord
 
 _SKIPPED_TAGS = {"NOTE"}
@@ -225,20 +234,20 @@ def _add_article(builder: _Builder, article: etree._Element, parent: str | None)
     aid = f"{builder.source}:art-{number}"
     title_el = article.find("STI.ART")
     title = element_text(title_el) if title_el is not None else None
-    inline, separate = _split_subparagraphs(article.findall("ALINEA"))
+    provision = split_provision(_subparagraphs(article.findall("ALINEA")), _has_points)
     builder.add(
         id=aid,
         kind="article",
         number=number,
         label=f"Art. {number}",
-        text=" ".join(_own_text(a) for a in inline),
-        reference_text=_reference_text(inline),
+        text=" ".join(_own_text(a) for a in provision.lead_in),
+        reference_text=_reference_text(provision.lead_in),
         parent=parent,
         unit=aid,
         title=title,
         anchor=f"art_{number}",
     )
-    _add_subparagraph_points(builder, inline, separate, aid, aid, label=f"Art. {number}", anchor=f"art_{number}")
+    _add_provision_points(builder, provision, aid, aid, label=f"Art. {number}", anchor=f"art_{number}")
     for parag in article.findall("PARAG"):
         _add_paragraph(builder, parag, aid, number)
 
@@ -250,69 +259,85 @@ def _add_paragraph(builder: _Builder, parag: etree._Element, article_id: str, ar
         raise ParseError(f"paragraph without a number in {article_id}")
     pid = f"{article_id}({number})"
     anchor = parag.get("IDENTIFIER") or f"art_{article_no}"
-    inline, separate = _split_subparagraphs(parag.findall("ALINEA"))
+    provision = split_provision(_subparagraphs(parag.findall("ALINEA")), _has_points)
     label = f"Art. {article_no}({number})"
     builder.add(
         id=pid,
         kind="paragraph",
         number=number,
         label=label,
-        text=" ".join(_own_text(a) for a in inline),
-        reference_text=_reference_text(inline),
+        text=" ".join(_own_text(a) for a in provision.lead_in),
+        reference_text=_reference_text(provision.lead_in),
         parent=article_id,
         unit=article_id,
         anchor=anchor,
     )
-    _add_subparagraph_points(builder, inline, separate, pid, article_id, label=label, anchor=anchor)
+    _add_provision_points(builder, provision, pid, article_id, label=label, anchor=anchor)
 
 
-_ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth")
+def _subparagraphs(alineas: list[etree._Element]) -> list[etree._Element]:
+    """The subparagraphs of a paragraph or article, in document order: one per ALINEA, and one more
+    for each P that follows a list inside an ALINEA (the Official Journal prints it as a paragraph
+    of its own after the points: AI Act Art. 22(3), "The mandate shall empower …")."""
+    blocks: list[etree._Element] = []
+    for alinea in alineas:
+        children = [c for c in alinea if isinstance(c.tag, str)]
+        first_list = next((i for i, c in enumerate(children) if _lists_points(c)), None)
+        trailing = [] if first_list is None else [c for c in children[first_list + 1 :] if c.tag == "P"]
+        trailing = [c for c in trailing if not _lists_points(c)]
+        if not trailing:
+            blocks.append(alinea)
+            continue
+        head = copy.deepcopy(alinea)
+        for child in [c for c in head if isinstance(c.tag, str)][first_list + 1 :]:
+            if child.tag == "P" and not _lists_points(child):
+                head.remove(child)
+        blocks.append(head)
+        for paragraph in trailing:
+            block = etree.Element("ALINEA")
+            block.append(copy.deepcopy(paragraph))
+            block[0].tail = None
+            blocks.append(block)
+    return blocks
 
 
-def _split_subparagraphs(
-    alineas: list[etree._Element],
-) -> tuple[list[etree._Element], list[tuple[int, etree._Element]]]:
-    """Subparagraphs whose points sit directly below the paragraph, and those that need a clause of
-    their own because their points are numbered (a), (b) ... again, with their 1-based position."""
-    seen: set[str] = set()
-    inline: list[etree._Element] = []
-    separate: list[tuple[int, etree._Element]] = []
-    for position, alinea in enumerate(alineas, start=1):
-        numbers = {_item_number(item) for item in _numbered_items(alinea)}
-        if numbers & seen:
-            separate.append((position, alinea))
-        else:
-            inline.append(alinea)
-            seen |= numbers
-    return inline, separate
+def _lists_points(element: etree._Element) -> bool:
+    """A LIST, or a P holding one, with numbered items."""
+    lists = [element] if element.tag == "LIST" else element.findall("LIST")
+    return any(item.find("NP/NO.P") is not None for lst in lists for item in lst.findall("ITEM"))
 
 
-def _add_subparagraph_points(
+def _has_points(block: etree._Element) -> bool:
+    return next(_numbered_items(block), None) is not None
+
+
+def _add_provision_points(
     builder: _Builder,
-    inline: list[etree._Element],
-    separate: list[tuple[int, etree._Element]],
+    provision: Provision[etree._Element],
     parent: str,
     unit: str,
     label: str,
     anchor: str,
 ) -> None:
-    for alinea in inline:
-        _add_points(builder, alinea, parent, unit, label=label, anchor=anchor)
-    for position, alinea in separate:
-        ordinal = _ORDINALS[position - 1] if position <= len(_ORDINALS) else f"{position}th"
-        sid = f"{parent}(sub{position})"
+    """The lead-in's points below the provision, then each tail subparagraph as a clause of its own
+    (``art-6(1)(sub2)``) with its points, if it lists any, below it (``art-43(1)(sub2)(a)``)."""
+    for block in provision.lead_in:
+        _add_points(builder, block, parent, unit, label=label, anchor=anchor)
+    for position, block in provision.tail:
+        sid = subparagraph_id(parent, position)
+        sub_label = subparagraph_label(label, position)
         builder.add(
             id=sid,
             kind="paragraph",
-            number=f"{ordinal} subparagraph",
-            label=f"{label}, {ordinal} subparagraph",
-            text=_own_text(alinea),
-            reference_text=_reference_text([alinea]),
+            number=subparagraph_number(position),
+            label=sub_label,
+            text=_own_text(block),
+            reference_text=_reference_text([block]),
             parent=parent,
             unit=unit,
             anchor=anchor,
         )
-        _add_points(builder, alinea, sid, unit, label=f"{label}, {ordinal} subparagraph, point ", anchor=anchor)
+        _add_points(builder, block, sid, unit, label=f"{sub_label}, point ", anchor=anchor)
 
 
 def _item_number(item: etree._Element) -> str:
@@ -412,7 +437,8 @@ def _parse_annex(builder: _Builder, data: bytes, expected: int) -> None:
         raise ParseError(f"Annex {roman} has no <CONTENTS>: the file is truncated or not an annex")
     aid = f"{builder.source}:annex-{expected}"
     label = f"Annex {roman}"
-    text = _annex_own_text(contents)
+    indents = _indent_list(contents)
+    text = _annex_own_text(contents, leave_out=indents)
     if not text and next(_annex_parts(contents), None) is None:
         raise ParseError(f"Annex {roman} has no text")
     builder.add(
@@ -426,7 +452,37 @@ def _parse_annex(builder: _Builder, data: bytes, expected: int) -> None:
         anchor=f"anx_{roman}",
         point_scope=aid,
     )
-    _walk_annex(builder, contents, _Place(aid, label, "", 0, label, aid, f"anx_{roman}"))
+    place = _Place(aid, label, "", 0, label, aid, f"anx_{roman}")
+    if indents is not None:
+        _add_indents(builder, indents, place)
+    _walk_annex(builder, contents, place)
+    _add_annex_tail(builder, contents, place)
+
+
+def _indent_list(contents: etree._Element) -> etree._Element | None:
+    """The dash list an annex without numbered points consists of (AI Act Annex II: "Criminal
+    offences referred to in …:" and one offence per indent), when it ends the annex."""
+    children = [c for c in contents if isinstance(c.tag, str) and c.tag != "NOTE"]
+    if next(_annex_parts(contents), None) is not None or not children:
+        return None
+    last = children[-1]
+    return last if last.tag == "LIST" and last.get("TYPE", "").upper() == "DASH" else None
+
+
+def _add_indents(builder: _Builder, dash_list: etree._Element, place: _Place) -> None:
+    """One clause per indent, cited as EU law cites them: "Annex II, third indent"."""
+    for position, item in enumerate(dash_list.findall("ITEM"), start=1):
+        builder.add(
+            id=f"{place.id}(indent{position})",
+            kind="item",
+            number=f"{ordinal(position)} indent",
+            label=f"{place.label}, {ordinal(position)} indent",
+            text=element_text(item),
+            parent=place.id,
+            unit=place.annex,
+            anchor=place.anchor,
+            point_scope=builder.point_scopes[place.id],
+        )
 
 
 def _annex_heading(root: etree._Element, expected: int) -> tuple[str, str | None]:
@@ -472,7 +528,9 @@ def _add_annex_section(builder: _Builder, group: etree._Element, place: _Place, 
         anchor=place.anchor,
         point_scope=sid,
     )
-    _walk_annex(builder, group, _Place(sid, label, "", 0, label, place.annex, place.anchor))
+    section = _Place(sid, label, "", 0, label, place.annex, place.anchor)
+    _walk_annex(builder, group, section)
+    _add_annex_tail(builder, group, section)
 
 
 def _add_annex_point(
@@ -503,6 +561,32 @@ def _add_annex_point(
         pid, label, number if number[0].isdigit() else "", place.depth + 1, place.stem, place.annex, place.anchor
     )
     _walk_annex(builder, element, below)
+    _add_annex_tail(builder, element, below)
+
+
+def _annex_tail(element: etree._Element) -> list[etree._Element]:
+    """The paragraphs of an annex clause that follow its last numbered part (Annex XI, Section 1,
+    point 2: "With regard to point (e), …" after points (a) to (e)): the tail of the provision."""
+    children = [c for c in element if isinstance(c.tag, str) and c.tag not in ("TITLE", "NO.P", "NOTE")]
+    with_parts = [i for i, c in enumerate(children) if _is_annex_part(c) or next(_annex_parts(c), None) is not None]
+    if not with_parts:
+        return []
+    return [c for c in children[with_parts[-1] + 1 :] if element_text(c)]
+
+
+def _add_annex_tail(builder: _Builder, element: etree._Element, place: _Place) -> None:
+    for position, paragraph in enumerate(_annex_tail(element), start=2):
+        builder.add(
+            id=subparagraph_id(place.id, position),
+            kind="paragraph",
+            number=subparagraph_number(position),
+            label=subparagraph_label(place.label, position),
+            text=element_text(paragraph),
+            parent=place.id,
+            unit=place.annex,
+            anchor=place.anchor,
+            point_scope=builder.point_scopes[place.id],
+        )
 
 
 def _group_heading(group: etree._Element) -> tuple[str, str, str | None] | None:
@@ -544,12 +628,18 @@ def _is_annex_part(element: etree._Element) -> bool:
     return element.tag == "NP" and element.find("NO.P") is not None
 
 
-def _annex_own_text(element: etree._Element) -> str:
-    """Words of an annex clause that are not in its numbered parts (those are clauses of their own).
+def _annex_own_text(element: etree._Element, leave_out: etree._Element | None = None) -> str:
+    """Words of an annex clause before its numbered parts; the parts, the tail after them (see
+    ``_annex_tail``) and the indents of ``leave_out`` are clauses of their own.
 
     An untitled GR.SEQ's heading stays in the text: it is not a clause heading of its own.
     """
     clone = etree.fromstring(etree.tostring(element, with_tail=False))
+    if leave_out is not None:
+        clone.remove(clone[element.index(leave_out)])
+    tail = {id(c) for c in _annex_tail(clone)}
+    for child in [c for c in clone if id(c) in tail]:
+        clone.remove(child)
     for part in list(_annex_parts(clone)):
         part.getparent().remove(part)
     for own in [c for c in clone if c.tag in ("NO.P", "TITLE")]:
