@@ -22,6 +22,7 @@ from kb.views import (
     MappedClause,
     MappingQuery,
     MappingRecord,
+    Passage,
     SearchResult,
     SourceChanges,
     SourceGroup,
@@ -95,7 +96,23 @@ def clause_out(kb: KnowledgeBase, clause: CatalogEntry) -> ClauseOut:
         references=[clause_ref(kb, i) for i in outgoing],
         referenced_by=[clause_ref(kb, i) for i in incoming],
         translations=translations,
+        passages=passages(kb, clause),
     )
+
+
+def passages(kb: KnowledgeBase, clause: CatalogEntry) -> list[Passage]:
+    """The clause and its subdivisions of the same unit, depth first in position order: the
+    paragraph as the document prints it."""
+    out: list[Passage] = []
+
+    def visit(entry: CatalogEntry, depth: int) -> None:
+        out.append(Passage(id=entry.id, label=entry.label, depth=depth, text=entry.text))
+        for child in kb.children(entry.id):
+            if child.unit_id == clause.unit_id:
+                visit(child, depth + 1)
+
+    visit(clause, 0)
+    return out
 
 
 def source_out(source: Source) -> SourceOut:

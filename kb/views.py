@@ -51,6 +51,16 @@ class ClauseChild(ClauseRef):
     text: str = Field(default="", description="the subdivision's own words (its own subdivisions are listed at its id)")
 
 
+class Passage(BaseModel):
+    """One clause's own words inside a clause shown whole: a paragraph's lead-in, a point, the
+    subparagraph after the points."""
+
+    id: str = Field(examples=["gdpr:art-6(1)(sub2)"])
+    label: str = Field(examples=["Art. 6(1), second subparagraph"])
+    depth: int = Field(description="0 for the clause shown, 1 for its subdivisions, 2 for theirs …")
+    text: str
+
+
 class ClauseOut(BaseModel):
     id: str
     source: str
@@ -73,6 +83,11 @@ class ClauseOut(BaseModel):
     references: list[ClauseRef] = Field(description="clauses this clause cites")
     referenced_by: list[ClauseRef] = Field(description="clauses that cite this clause")
     translations: list[TranslationOut] = Field(default_factory=list)
+    passages: list[Passage] = Field(
+        default_factory=list,
+        description="the clause's words and those of its subdivisions in the same article or unit, in "
+        "the document's order (lead-in, points, then the subparagraphs that follow the points)",
+    )
 
 
 class SourceOut(BaseModel):

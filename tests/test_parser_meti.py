@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -164,14 +165,18 @@ def test_mini_en_records(mini_en: list[ClauseRecord]) -> None:
          "meti:part-3.coc", None, "Identify and mitigate risks. Document mitigation measures.",
          ()),
         ("meti:part-4", "part", "4", "Part 4", None, "meti:part-4",
-         "Matters Related to AI Providers",
-         "Providers add value to AI systems. Providers of advanced AI comply as follows: "
-         "I): Comply within the appropriate scope.", ()),
+         "Matters Related to AI Providers", "Providers add value to AI systems.", ()),
         ("meti:p-2", "principle", "P-2)", "P-2", "meti:part-4", "meti:p-2", "Safety", "", ()),
         ("meti:p-2(i)", "item", "i.", "P-2) i.", "meti:p-2", "meti:p-2",
-         "Provision contributing to proper use",
-         "State how to use the system. Check the use periodically (see D-2) i.).",
+         "Provision contributing to proper use", "State how to use the system.", ()),
+        # the same item under the second stage: its own clause, where the document prints it
+        ("meti:p-2(i)(stage2)", "item", "i.", "P-2) i., stage 2", "meti:p-2(i)", "meti:p-2",
+         "Provision contributing to proper use", "Check the use periodically (see D-2) i.).",
          ("meti:d-2(i)",)),
+        # the prose after the part's last item: the part's closing note, after the items
+        ("meti:part-4(closing)", "statement", "", "Part 4, closing note", "meti:part-4",
+         "meti:part-4", None,
+         "Providers of advanced AI comply as follows: I): Comply within the appropriate scope.", ()),
     ]  # fmt: skip
 
 
@@ -330,7 +335,12 @@ def _common_principles(records: list[ClauseRecord]) -> list[ClauseRecord]:
 
 
 def _actor_items(records: list[ClauseRecord]) -> list[str]:
-    return [r.id for r in records if r.kind == "item" and r.id[5] in "dpu" and r.id[6] == "-"]
+    """The distinct actor items (a second stage's passage of an item is not another item)."""
+    return [
+        r.id
+        for r in records
+        if r.kind == "item" and r.id[5] in "dpu" and r.id[6] == "-" and "(stage" not in r.id
+    ]
 
 
 @pytest.mark.corpus
@@ -342,9 +352,12 @@ def test_real_en_counts(real_en: list[ClauseRecord]) -> None:
         "section": 6,  # Part 2 A.-E. and Part 3's Code-of-Conduct additions
         "definition": 7,
         "principle": 40,  # 10 common + 12 advanced-AI + 18 D/P/U groups
-        "item": 74,  # 30 common items + 3 basic philosophies + 30 actor items + 11 CoC items
+        # 30 common items + 3 basic philosophies + 30 actor items + P-2) ii.'s second stage
+        # + 11 CoC items
+        "item": 75,
+        "statement": 2,  # the closing notes of Parts 4 and 5
     }
-    assert len(real_en) == 133
+    assert len(real_en) == 136
 
 
 @pytest.mark.corpus
@@ -392,17 +405,26 @@ def test_real_en_actor_items(real_en: list[ClauseRecord]) -> None:
         "Development that takes into consideration the lives, bodies, properties and minds of "
         "humans and the environment"
     )
-    # P-2) ii. appears under both Part 4 stages: one clause with both passages.
-    assert records["meti:p-2(ii)"].text.endswith(
-        "Periodically verify whether the AI system or service is used for proper purposes "
-        '("2) Safety").'
+    # P-2) ii. appears under both Part 4 stages, four items apart: each passage where it stands
+    assert records["meti:p-2(ii)"].text.endswith('differ from those that AI developers expect ("2) Safety").')
+    second = records["meti:p-2(ii)(stage2)"]
+    assert (second.parent, second.label, second.text) == (
+        "meti:p-2(ii)",
+        "P-2) ii., stage 2",
+        'Periodically verify whether the AI system or service is used for proper purposes ("2) Safety").',
     )
+    order = [r.id for r in real_en]
+    assert order.index("meti:p-6(i)") < order.index("meti:p-2(ii)(stage2)") < order.index("meti:p-4(ii)")
+    # the sentence between D-7) ii. and D-10) i. introduces D-10, not Part 3
+    assert records["meti:d-10"].text == "The matters at which AI developers are expected to make efforts are listed below:"
+    assert records["meti:part-3"].text.endswith("The matters important for AI developers are shown below.")
     assert "meti:d-4" not in records  # only in Table 1, as "Repeat of D-2) i."
     groups = [
         r.id for r in real_en if r.kind == "principle" and r.id[5] in "dpu" and r.id[6] == "-"
     ]
     assert len(groups) == 18
-    assert all(r.text == "" and r.title in COMMON_TITLES_EN for r in real_en if r.id in groups)
+    assert all(r.title in COMMON_TITLES_EN for r in real_en if r.id in groups)
+    assert [r.id for r in real_en if r.id in groups and r.text] == ["meti:d-10"]
 
 
 @pytest.mark.corpus
@@ -443,9 +465,11 @@ def test_real_en_text_hygiene(real_en: list[ClauseRecord]) -> None:
         "Matters Related to AI Providers",
         "Matters Related to AI Business Users",
     ]
-    assert records["meti:part-5"].text.endswith(
-        "I) to XI): Comply with them within the appropriate scope. XII): Comply with it."
-    )
+    assert records["meti:part-5"].text.endswith("The matters important for AI business users are shown below.")
+    closing = records["meti:part-5(closing)"]  # printed after U-7) ii., the part's last item
+    assert closing.text.startswith("Incidentally, AI business users who handle advanced AI systems")
+    assert closing.text.endswith("I) to XI): Comply with them within the appropriate scope. XII): Comply with it.")
+    assert [r.id for r in real_en][-1] == "meti:part-5(closing)"
 
 
 @pytest.mark.corpus
@@ -490,3 +514,58 @@ def test_real_ja_text(real_ja: list[ClauseRecord]) -> None:
     everything = "".join(r.text for r in real_ja)
     assert "AI システム" not in everything  # no space between Latin and kana
     assert "\uf0b2" not in everything and "図 1." not in everything and "https://" not in everything
+
+
+# --- lead-in, items, closing note: the line stream, golden ---------------------------------------
+
+BODY_PT = 10.56
+
+
+def _at(x: float, text: str, size: float = BODY_PT) -> PdfLine:
+    return PdfLine(page=1, x=x, y=500.0, size=size, text=text)
+
+
+def _actor_part_lines() -> list[PdfLine]:
+    """Part 3 with text between two groups (it introduces the second) and Part 4 with a note after
+    its last item, as the official layout sets them (margin 70.8/81.4, items 92.9, text 114.7)."""
+    heading, principle = BODY_PT + 6, BODY_PT + 1.5
+    return [
+        _at(70.8, "Preface", heading),
+        _at(81.4, "Guidelines."),
+        _at(70.8, "Part 2 Principles", heading),
+        _at(70.8, "C. Common guiding principles", BODY_PT + 3.4),
+        _at(92.9, "1) Human-centric", principle),
+        _at(92.9, "Respect people."),
+        _at(70.8, "Part 3 Matters Related to AI Developers", heading),
+        _at(81.4, "Developers shape AI models."),
+        _at(81.4, "The matters important for AI developers are shown below."),
+        _at(70.8, "\u2022  When developing AI"),
+        _at(92.9, "\u2022  D-2) i. Proper data training"),
+        _at(114.7, "\u2022  Collect data lawfully."),
+        _at(70.8, "The matters developers are expected to try are listed below:"),
+        _at(92.9, "\u2022  D-10) i. Contribution to innovation"),
+        _at(114.7, "\u2022  Share what you learn."),
+        _at(70.8, "Part 4 Matters Related to AI Providers", heading),
+        _at(81.4, "Providers add value."),
+        _at(92.9, "\u2022  P-2) i. Proper use"),
+        _at(114.7, "\u2022  State how to use the system."),
+        _at(81.4, "Incidentally, providers of advanced AI comply as follows:"),
+        _at(92.9, "I) to XI): Comply within the appropriate scope."),
+    ]
+
+
+def test_text_between_and_after_actor_items_goes_where_it_reads() -> None:
+    records = structure_lines(_actor_part_lines(), BODY_PT, "en")
+    got = [(r.id, r.kind, r.parent, r.text) for r in records if re.match(r"meti:(part-[34]|[dp]-)", r.id)]
+    assert got == [
+        ("meti:part-3", "part", None, "Developers shape AI models. The matters important for AI developers are shown below."),
+        ("meti:d-2", "principle", "meti:part-3", ""),
+        ("meti:d-2(i)", "item", "meti:d-2", "Collect data lawfully."),
+        ("meti:d-10", "principle", "meti:part-3", "The matters developers are expected to try are listed below:"),
+        ("meti:d-10(i)", "item", "meti:d-10", "Share what you learn."),
+        ("meti:part-4", "part", None, "Providers add value."),
+        ("meti:p-2", "principle", "meti:part-4", ""),
+        ("meti:p-2(i)", "item", "meti:p-2", "State how to use the system."),
+        ("meti:part-4(closing)", "statement", "meti:part-4",
+         "Incidentally, providers of advanced AI comply as follows: I) to XI): Comply within the appropriate scope."),
+    ]  # fmt: skip

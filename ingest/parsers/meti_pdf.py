@@ -49,9 +49,12 @@ Layout facts the parser relies on, and the quirks it handles:
   are stripped. In Parts 3–5 a margin bullet line that is not an actor item is a stage heading
   ("During data preprocessing and training", 「AI 開発時」); stage headings are dropped, so the
   phase an actor item belongs to is not recorded.
-* "P-2) ii." appears twice in Part 4 (once per stage); the two passages are merged into one
-  clause at the first position. "D-4) i." exists only in Table 1 ("Repeat of D-2) i.") and is
-  not emitted.
+* "P-2) ii." appears twice in Part 4 (once per stage, four items apart); the second passage is
+  ``meti:p-2(ii)(stage2)``, below the first. Margin prose between actor items introduces the
+  next group ("The matters at which AI developers are expected to make efforts are listed below:"
+  is the text of ``meti:d-10``); margin prose after a part's last item is the part's closing note
+  ``meti:part-4(closing)`` (statement), placed after the items (see ``ingest.parsers.provisions``).
+  "D-4) i." exists only in Table 1 ("Repeat of D-2) i.") and is not emitted.
 * English lines are rejoined with a space; a line ending in a hyphen after a letter is joined
   without a space and the hyphen is kept (the document is not auto-hyphenated). Japanese lines
   are joined with no space, and spaces next to CJK characters (the gaps pdfminer reads between
@@ -379,6 +382,7 @@ class _Builder:
         self.next_coc = 0
         self.definitions = 0
         self.in_definitions = False
+        self.after_items: list[str] = []  # margin prose after a part's actor items, not yet placed
 
     # helpers -----------------------------------------------------------------------------
 
@@ -428,6 +432,7 @@ class _Builder:
         self.item = None
 
     def _open_part(self, number: int, title: str, size: float) -> None:
+        self.close_part()
         self.part = number
         self.section = ""
         self.in_definitions = False
@@ -552,13 +557,17 @@ class _Builder:
                     f"{actor}-{principle}",
                     f"meti:part-{self.part}",
                     group_id,
+                    lines=self.after_items,  # "The matters … are listed below:" introduces D-10
                 )
             )
+            self.after_items = []
+        elif self.after_items:
+            raise ParseError(f"text between actor items that introduces none of them: {self.after_items[0][:60]!r}")
         self.principle = group
         cid = f"{group_id}({roman})"
         existing = self.drafts.get(cid)
-        if existing is not None:  # "P-2) ii." is listed under two stages: one clause
-            self.item = existing
+        if existing is not None:
+            self.item = self._open_later_stage(existing, title)
             return
         self.item = self._open(
             _Draft(
@@ -572,6 +581,40 @@ class _Builder:
                 title_lines_left=TITLE_CONTINUATION_LINES,
             )
         )
+
+    def _open_later_stage(self, first: _Draft, title: str) -> _Draft:
+        """"P-2) ii." is listed under two stages, four items apart: the second passage is a clause
+        of its own below the first, ``meti:p-2(ii)(stage2)``, so each reads where the document has it."""
+        stage = 2
+        while f"{first.id}(stage{stage})" in self.drafts:
+            stage += 1
+        return self._open(
+            _Draft(
+                f"{first.id}(stage{stage})",
+                "item",
+                first.number,
+                f"{first.label}, stage {stage}",
+                first.id,
+                first.unit,
+                title=title,
+                title_lines_left=TITLE_CONTINUATION_LINES,
+            )
+        )
+
+    def close_part(self) -> None:
+        """Prose after a part's last actor item (Parts 4 and 5 close with "Incidentally, AI providers
+        who handle advanced AI systems should comply with …") is the part's tail: a clause of its own,
+        ``meti:part-4(closing)``, after the items, not words glued to the part's introduction."""
+        if not self.after_items:
+            return
+        part = f"meti:part-{self.part}"
+        self._open(
+            _Draft(
+                f"{part}(closing)", "statement", "", f"Part {self.part}, closing note", part, part,
+                lines=self.after_items,
+            )
+        )
+        self.after_items = []
 
     # dispatch ----------------------------------------------------------------------------
 
@@ -680,6 +723,7 @@ class _Builder:
 
     def _feed_actor_part(self, line: PdfLine, content: str) -> None:
         if self.part == 3 and self._heading_size(line) and self.dialect.coc_heading.match(content):
+            self.close_part()
             self.section = "coc"
             self._open_container(
                 "meti:part-3.coc", "section", "", "Part 3 CoC", content, "meti:part-3", line.size
@@ -706,9 +750,17 @@ class _Builder:
             return
         if line.x < PRINCIPLE_INDENT_MAX or self.item is None:
             self.principle, self.item = None, None
-            self._append(self.container, line)
+            if self._part_has_items():
+                self._close_titles()
+                self.after_items.append(line.text)
+            else:
+                self._append(self.container, line)
         else:
             self._append(self.item, line)
+
+    def _part_has_items(self) -> bool:
+        prefix = f"meti:{'dpu'[self.part - 3]}-"
+        return any(d.startswith(prefix) for d in self.drafts)
 
 
 # --- validation, refs and records -----------------------------------------------------------
@@ -801,6 +853,7 @@ def structure_lines(
     builder = _Builder(dialect, body_size)
     for line in lines:
         builder.feed(line)
+    builder.close_part()
     if not builder.started:
         raise ParseError("no preface heading found: not the AI Guidelines for Business main body")
     _check_structure(builder.drafts)

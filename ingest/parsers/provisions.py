@@ -6,8 +6,12 @@ the subparagraphs that follow the list ("Point (f) of the first subparagraph sha
 A clause's text is read as one passage, so the tail cannot be stored with the lead-in (it would
 read before the points); each tail subparagraph becomes a clause of its own, placed after the
 points and named by its position in the provision: ``gdpr:art-6(1)(sub2)``, cited "Art. 6(1),
-second subparagraph", as EU law cites it. The parsers of every format (Formex, the PDF parsers)
-use the same split and the same names, so a reader meets one convention everywhere.
+second subparagraph", as EU law cites it. Formex uses ``split_provision`` on a paragraph's
+subparagraphs and on an annex point's blocks; the PDF parsers, which read a line stream, apply the
+same rule as they go: the METI guidelines' prose after a part's last item is that part's closing
+note (``meti:part-4(closing)``: the guidelines do not number their paragraphs, so no ordinal), and
+an HLEG question's deeper bullets are its points. Whatever the format, a clause's text is one
+passage of the document, and the clauses in position order read as the document does.
 """
 
 from __future__ import annotations
