@@ -140,7 +140,8 @@ def test_mini_pdf_records() -> None:
     assert [(r.id, r.label, r.parent, r.unit, r.title, r.text) for r in questions] == [
         ("hleg:req-1.1(q1)", "Req. 1.1 Q1", "hleg:req-1.1", "hleg:req-1", "Fundamental rights",
          "Did you assess the impact on rights? Did you document it?"),
-        ("hleg:req-1.1(q2)", "Req. 1.1 Q2", "hleg:req-1.1", "hleg:req-1", "Fundamental rights",
+        # a second-level bullet (square) below a question that is not a lead-in: its point
+        ("hleg:req-1.1(q2)", "Req. 1.1 Q2", "hleg:req-1.1(q1)", "hleg:req-1", "Fundamental rights",
          "Could the system affect autonomy?"),
         ("hleg:req-1.2(q1)", "Req. 1.2 Q1", "hleg:req-1.2", "hleg:req-1", "Human oversight",
          "Did you assess: to what extent it is understood? why it was deployed?"),
@@ -255,7 +256,24 @@ def test_real_file(real_records: list[ClauseRecord]) -> None:
     assert Counter(r.unit for r in questions) == QUESTIONS_PER_REQUIREMENT
     assert sum(r.text.count("?") for r in questions) == 147
     assert all(re.fullmatch(r"hleg:req-\d\.\d\(q\d+\)", r.id) for r in questions)  # all matched
-    assert {r.parent for r in questions} == {r.id for r in subs}
+    # every question is below a sub-requirement, or (a second-level bullet) below its question
+    first_level = [r for r in questions if r.parent in {s.id for s in subs}]
+    assert {r.parent for r in first_level} == {r.id for r in subs}
+    nested = [r for r in questions if r not in first_level]
+    assert all(by_id[r.parent].kind == "question" and by_id[r.parent].unit == r.unit for r in nested)
+    assert len(nested) == 63
+    # the audit's sample: second-level bullets under the question they belong to
+    for child, parent in [
+        ("req-1.2(q2)", "req-1.2(q1)"),
+        ("req-1.2(q3)", "req-1.2(q1)"),
+        ("req-1.3(q2)", "req-1.3(q1)"),
+        ("req-1.3(q5)", "req-1.3(q1)"),
+        ("req-2.4(q6)", "req-2.4(q1)"),
+        ("req-4.3(q4)", "req-4.3(q2)"),
+        ("req-7.2(q5)", "req-7.2(q2)"),
+    ]:
+        assert by_id[f"hleg:{child}"].parent == f"hleg:{parent}"
+    assert by_id["hleg:req-4.2(q3)"].parent == "hleg:req-4.2"  # after a lead-in with its fragments
     q = by_id["hleg:req-5.1(q1)"]
     assert (q.title, q.parent, q.label) == ("Unfair bias avoidance", "hleg:req-5.1", "Req. 5.1 Q1")
     assert by_id["hleg:req-7.2(q1)"].title == "Minimising and reporting negative Impact"

@@ -9,7 +9,10 @@ and returns:
   appearance within each requirement (the document itself does not number them),
 * the questions of the Chapter III pilot assessment list, one clause per bullet
   (``hleg:req-1.1(q1)``), attached to the sub-requirement whose heading matches the list's
-  sub-heading, or to the requirement (``hleg:req-1(q1)``) where none matches.
+  sub-heading, or to the requirement (``hleg:req-1(q1)``) where none matches. Questions are
+  numbered Q1, Q2 … in document order within their sub-requirement, whatever their level; a
+  second-level bullet is a point of the question above it, so that question is its parent
+  (``hleg:req-1.2(q2)`` is below ``hleg:req-1.2(q1)``), as lead-in and points are elsewhere.
 
 Layout facts the parser relies on, and the quirks it handles:
 
@@ -488,20 +491,28 @@ def _build_records(
     for section in assessment:
         req = by_number[section.number]
         counters: dict[str, int] = {}
+        open_questions: list[tuple[int, str]] = []  # (level, id) of the questions a deeper bullet may belong to
+        group: tuple[str, str] | None = None
         for question in section.questions:
             parent_number = _matching_sub_number(req, question.sub_heading) or req.block.number
             counters[parent_number] = counters.get(parent_number, 0) + 1
             k = counters[parent_number]
+            qid = f"{SOURCE}:req-{parent_number}(q{k})"
+            if (parent_number, question.sub_heading) != group:
+                group, open_questions = (parent_number, question.sub_heading), []
+            while open_questions and open_questions[-1][0] >= question.level:
+                open_questions.pop()
             add(
-                id=f"{SOURCE}:req-{parent_number}(q{k})",
+                id=qid,
                 kind="question",
                 number=f"Q{k}",
                 label=f"Req. {parent_number} Q{k}",
                 text=_join_lines(question.lines),
-                parent=f"{SOURCE}:req-{parent_number}",
+                parent=open_questions[-1][1] if open_questions else f"{SOURCE}:req-{parent_number}",
                 unit=f"{SOURCE}:req-{req.block.number}",
                 title=question.sub_heading or None,
             )
+            open_questions.append((question.level, qid))
     return records
 
 
