@@ -205,16 +205,19 @@ def changes(
     for version in out:
         typer.secho(
             f"{version.source} version of {version.version_date} (effective {version.effective_at:%Y-%m-%d}): "
-            f"+{version.added} ~{version.amended} -{version.repealed}",
+            f"+{version.added} ~{version.amended} -{version.repealed} >{version.moved}",
             bold=True,
         )
         notes = {change.note for change in version.changes}
         shared = notes.pop() if len(notes) == 1 else None
         if shared:  # one note for the whole version (a re-enactment): say it once
             typer.echo(f"  {shared}")
-        for change in version.changes if version.amended + version.repealed else []:
+        for change in version.changes if version.amended + version.repealed + version.moved else []:
             shown = change.model_copy(update={"note": None}) if shared else change
-            typer.echo(f"  {change.change:8} {change.citation}: {render_diff(shown)}")
+            if change.change == "moved":  # renumbered: the old number, then the new one
+                typer.echo(f"  {'moved':8} {change.from_citation} → {change.citation}: {render_diff(shown)}")
+            else:
+                typer.echo(f"  {change.change:8} {change.citation}: {render_diff(shown)}")
 
 
 def subdivision_lines(kb: KnowledgeBase, clause_id: str, depth: int = 1) -> list[str]:

@@ -2,13 +2,23 @@
 
 A clause whose text or title changed gets a new ``ClauseVersion`` (the old one is closed); a
 clause that is gone is marked repealed, never deleted; each change is recorded in the
-``SourceVersion`` with a word-level diff, so ``kb changes`` and ``/v1/changes`` can show it.
+``SourceVersion`` with a word-level diff, so ``kb changes`` and ``/v1/changes`` can show it, and
+every ``ClauseVersion`` points to the ``SourceVersion`` that opened it (``source_version_id``).
 Whitespace and layout never count as a change: clauses are compared on normalised text.
+
+A provision that is renumbered is followed to its new number: when the words a clause held leave
+its id (the id is gone, or now holds other words) and arrive, the same or nearly so, at another id
+(a new one, or one whose words changed), the change is ``moved`` with the old and the new id and
+the word diff between them (OECD 1.4(b) of 2019, traceability, is 1.5(b) in 2024). The new id's
+first version records where it came from (``moved_from``), so its history reaches back past the
+renumbering; new words at the vacated number are ``added`` there.
 """
 
 from __future__ import annotations
 
+import difflib
 import hashlib
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 
@@ -19,16 +29,78 @@ from kb.models import Clause, ClauseVersion, Reference, Source, SourceVersion, T
 from kb.records import ClauseRecord, TranslatedClause
 from kb.registry import SourceEntry
 
+# A move needs this share of the old words kept, in order, at the new id (OECD 1.4(c) of 2019 kept
+# whole in 1.5(c) of 2024, which adds a sentence), and enough words that a shared stock phrase
+# ("deleted", "Member States shall …") is not taken for one.
+MOVE_SIMILARITY = 0.75
+MOVE_MIN_WORDS = 8
+_WORD = re.compile(r"\w+")
+
 
 @dataclass
 class Changes:
     added: list[str] = field(default_factory=list)
     amended: list[str] = field(default_factory=list)
     repealed: list[str] = field(default_factory=list)
+    moved: list[tuple[str, str]] = field(default_factory=list)  # (old id, new id)
     details: list[dict] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.added or self.amended or self.repealed)
+        return bool(self.added or self.amended or self.repealed or self.moved)
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(text.lower())
+
+
+def kept(before: str, after: str) -> float:
+    """The share of ``before``'s words that ``after`` keeps in the same order, 0 to 1 (layout and
+    case ignored): how much of a provision survives in a text, whatever was added to it."""
+    if before == after:
+        return 1.0
+    a, b = _words(before), _words(after)
+    if not a:
+        return 1.0
+    blocks = difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_matching_blocks()
+    return sum(block.size for block in blocks) / len(a)
+
+
+def find_moves(before: dict[str, str], after: dict[str, str]) -> dict[str, str]:
+    """Renumbered provisions: ``{new id: old id}`` for words that left one id and reached another.
+
+    ``before`` and ``after`` map ids to texts. An old id is *vacated* when it is gone or its text
+    now reads unlike its old text; an id *receives* when it is new or its text reads unlike what it
+    held. Each vacated text goes to the receiving id whose text is most like it, if alike enough;
+    each id takes part in one move at most. Alike means ``kept``: most old words, in order.
+    """
+
+    def substantial(text: str) -> bool:
+        return len(_words(text)) >= MOVE_MIN_WORDS
+
+    vacated = {
+        cid: text
+        for cid, text in before.items()
+        if substantial(text) and (cid not in after or kept(text, after[cid]) < MOVE_SIMILARITY)
+    }
+    receiving = {
+        cid: text
+        for cid, text in after.items()
+        if substantial(text) and (cid not in before or kept(before[cid], text) < MOVE_SIMILARITY)
+    }
+    pairs = []
+    for old_id, old_text in vacated.items():
+        old_words = set(_words(old_text))
+        for new_id, new_text in receiving.items():
+            if new_id == old_id or len(old_words & set(_words(new_text))) < MOVE_SIMILARITY * len(old_words):
+                continue  # too few of the words at all: not worth the ordered comparison
+            score = kept(old_text, new_text)
+            if score >= MOVE_SIMILARITY:
+                pairs.append((score, old_id, new_id))
+    moves: dict[str, str] = {}
+    for _, old_id, new_id in sorted(pairs, reverse=True):
+        if new_id not in moves and old_id not in moves.values():
+            moves[new_id] = old_id
+    return moves
 
 
 def clause_hash(title: str | None, text: str) -> str:
@@ -82,13 +154,19 @@ def apply_version(
     existing = {c.id: c for c in session.exec(select(Clause).where(Clause.source_id == entry.id))}
     note = reenacted if reenacted and existing and _follows_earlier_version(session, entry.id, version_date) else ""
     units = {r.id: r for r in records}
+    before = {cid: row.text for cid, row in existing.items() if not row.repealed}
+    moves = find_moves(before, {r.id: r.text for r in records}) if before else {}
+    moved_away = {old: new for new, old in moves.items()}
+    texts_before = {cid: (row.title, row.text) for cid, row in existing.items()}
     changes = Changes()
     session.add(source)
     session.flush()
+    version = _VersionRow(session, entry.id, version_date, raw_hash, effective)
     for record in records:
         content_hash = clause_hash(record.title, record.text)
         url = entry.url_for(record.anchor, units[record.unit or record.id].number)
         row = existing.pop(record.id, None)
+        moved_from = moves.get(record.id)
         if row is None:
             row = Clause(
                 id=record.id,
@@ -100,12 +178,36 @@ def apply_version(
                 unit_id=record.unit or record.id,
                 content_hash="",
             )
-            if record.kind not in first_recorded:
-                changes.added.append(record.id)
-                added = {"clause_id": record.id, "change": "added", "text": record.text}
-                changes.details.append(_noted(added, note))
-            _open_version(session, record, content_hash, effective)
-        elif row.content_hash != content_hash or row.repealed or note:
+        elif row.content_hash == content_hash and not row.repealed and not note:
+            _fill(row, record, url, content_hash)
+            session.add(row)
+            continue
+        else:
+            _close_versions(session, record.id, effective)
+        if moved_from is not None:
+            title_before, text_before = texts_before[moved_from]
+            changes.moved.append((moved_from, record.id))
+            changes.details.append(
+                _noted(
+                    {
+                        "clause_id": record.id,
+                        "change": "moved",
+                        "from_id": moved_from,
+                        "title_before": title_before,
+                        "title_after": record.title,
+                        "diff": word_diff(text_before, record.text),
+                    },
+                    note,
+                )
+            )
+        elif record.id in moved_away and not record.text:
+            pass  # all its words moved: the move says so
+        elif row.content_hash == "" and record.kind in first_recorded:
+            pass  # a kind the previous version's file did not hold: not news that it is here
+        elif row.content_hash == "" or (record.id in moved_away and kept(record.text, row.text) < MOVE_SIMILARITY):
+            changes.added.append(record.id)  # a new clause, or new words at a number that was freed
+            changes.details.append(_noted({"clause_id": record.id, "change": "added", "text": record.text}, note))
+        else:  # changed words; also what stays of a clause whose other words moved away
             changes.amended.append(record.id)
             changes.details.append(
                 _noted(
@@ -119,32 +221,21 @@ def apply_version(
                     note,
                 )
             )
-            _close_versions(session, record.id, effective)
-            _open_version(session, record, content_hash, effective)
+        _open_version(session, record, content_hash, effective, version.id(), moved_from)
         _fill(row, record, url, content_hash)
         session.add(row)
     for gone in existing.values():
         if not gone.repealed:
             gone.repealed = True
-            changes.repealed.append(gone.id)
-            changes.details.append(_noted({"clause_id": gone.id, "change": "repealed", "text": gone.text}, note))
+            if gone.id not in moved_away:  # a moved provision lives on at its new id
+                changes.repealed.append(gone.id)
+                changes.details.append(_noted({"clause_id": gone.id, "change": "repealed", "text": gone.text}, note))
             _close_versions(session, gone.id, effective)
             session.add(gone)
     _replace_references(session, entry.id, records)
     _replace_translations(session, [r.id for r in records], translations)
     if changes or source.raw_hash != raw_hash:
-        session.add(
-            SourceVersion(
-                source_id=entry.id,
-                version_date=version_date,
-                raw_hash=raw_hash,
-                effective_at=effective,
-                added=len(changes.added),
-                amended=len(changes.amended),
-                repealed=len(changes.repealed),
-                changes=changes.details,
-            )
-        )
+        version.finish(changes)
     source.clause_count = len(records)
     source.raw_hash = raw_hash
     source.status, source.status_reason = "ingested", None
@@ -152,6 +243,13 @@ def apply_version(
     session.add(source)
     session.commit()
     return changes
+
+
+def _fill(row: Clause, record: ClauseRecord, url: str, content_hash: str) -> None:
+    row.kind, row.number, row.label = record.kind, record.number, record.label
+    row.title, row.text, row.parent_id = record.title, record.text, record.parent
+    row.unit_id, row.position, row.language = record.unit or record.id, record.position, record.language
+    row.url, row.content_hash, row.repealed = url, content_hash, False
 
 
 def _noted(change: dict, note: str) -> dict:
@@ -166,17 +264,48 @@ def _follows_earlier_version(session: Session, source_id: str, version_date: dat
     return bool(row and row.version_date and version_date and row.version_date < version_date)
 
 
-def _fill(row: Clause, record: ClauseRecord, url: str, content_hash: str) -> None:
-    row.kind, row.number, row.label = record.kind, record.number, record.label
-    row.title, row.text, row.parent_id = record.title, record.text, record.parent
-    row.unit_id, row.position, row.language = record.unit or record.id, record.position, record.language
-    row.url, row.content_hash, row.repealed = url, content_hash, False
+class _VersionRow:
+    """The ``SourceVersion`` of this ingest, written as soon as a clause version needs its id."""
+
+    def __init__(self, session: Session, source_id: str, version_date: date | None, raw_hash: str, at: datetime):
+        self.session = session
+        self.row: SourceVersion | None = None
+        self.fields = {"source_id": source_id, "version_date": version_date, "raw_hash": raw_hash, "effective_at": at}
+
+    def id(self) -> int:
+        if self.row is None:
+            self.row = SourceVersion(**self.fields)
+            self.session.add(self.row)
+            self.session.flush()
+        assert self.row.id is not None
+        return self.row.id
+
+    def finish(self, changes: Changes) -> None:
+        self.id()
+        assert self.row is not None
+        self.row.added, self.row.amended = len(changes.added), len(changes.amended)
+        self.row.repealed, self.row.moved = len(changes.repealed), len(changes.moved)
+        self.row.changes = changes.details
+        self.session.add(self.row)
 
 
-def _open_version(session: Session, record: ClauseRecord, content_hash: str, effective: datetime) -> None:
+def _open_version(
+    session: Session,
+    record: ClauseRecord,
+    content_hash: str,
+    effective: datetime,
+    source_version_id: int,
+    moved_from: str | None = None,
+) -> None:
     session.add(
         ClauseVersion(
-            clause_id=record.id, title=record.title, text=record.text, content_hash=content_hash, valid_from=effective
+            clause_id=record.id,
+            source_version_id=source_version_id,
+            moved_from=moved_from,
+            title=record.title,
+            text=record.text,
+            content_hash=content_hash,
+            valid_from=effective,
         )
     )
 

@@ -107,15 +107,21 @@ class SourceVersion(SQLModel, table=True):
     added: int = 0
     amended: int = 0
     repealed: int = 0
+    moved: int = 0  # renumbered provisions: a "moved" change with the old and the new id
     changes: list = Field(default_factory=list, sa_column=Column(JSON))
 
 
 class ClauseVersion(SQLModel, table=True):
-    """A clause's text as it stood from ``valid_from`` until ``valid_to`` (None: still current)."""
+    """A clause's text as it stood from ``valid_from`` until ``valid_to`` (None: still current).
+
+    ``source_version_id`` is the ingest (``SourceVersion``) that opened it; ``moved_from`` the id
+    the provision had before, when this version opened because it was renumbered.
+    """
 
     id: int | None = Field(default=None, primary_key=True)
     clause_id: str = Field(index=True)
-    source_version_id: int | None = None
+    source_version_id: int | None = Field(default=None, index=True)
+    moved_from: str | None = None
     title: str | None = None
     text: str
     content_hash: str

@@ -128,10 +128,18 @@ def source_changes(kb: KnowledgeBase, version: SourceVersion) -> SourceChanges:
         added=version.added,
         amended=version.amended,
         repealed=version.repealed,
-        changes=[
-            ClauseChange(citation=clause_ref(kb, c["clause_id"]).citation, title_diff=title_diff(c), **c)
-            for c in version.changes
-        ],
+        moved=version.moved,
+        changes=[clause_change(kb, c) for c in version.changes],
+    )
+
+
+def clause_change(kb: KnowledgeBase, change: dict) -> ClauseChange:
+    moved_from = change.get("from_id")
+    return ClauseChange(
+        citation=clause_ref(kb, change["clause_id"]).citation,
+        from_citation=clause_ref(kb, moved_from).citation if moved_from else None,
+        title_diff=title_diff(change),
+        **change,
     )
 
 
@@ -152,6 +160,7 @@ def clause_history(versions: list[ClauseVersion]) -> list[ClauseVersionOut]:
             titles = word_diff(previous.title or "", version.title or "")
         out.append(
             ClauseVersionOut(
+                clause_id=version.clause_id,
                 valid_from=version.valid_from,
                 valid_to=version.valid_to,
                 title=version.title,

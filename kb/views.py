@@ -111,12 +111,15 @@ class ClauseChange(BaseModel):
     clause_id: str = Field(examples=["gdpr:art-43(3)"])
     citation: str = Field(examples=["GDPR Art. 43(3)"])
     change: str = Field(
-        description="added, amended, re-enacted (the act was repealed and enacted anew) or repealed",
+        description="added, amended, re-enacted (the act was repealed and enacted anew), repealed, or moved "
+        "(renumbered: from_id is the number it had)",
         examples=["amended"],
     )
+    from_id: str | None = Field(default=None, description="for a moved clause, its id before", examples=["oecd:1.4(b)"])
+    from_citation: str | None = Field(default=None, examples=["OECD 1.4(b)"])
     diff: list[tuple[str, str]] | None = Field(
         default=None,
-        description="for an amended clause, word runs: ['=', same words], ['-', removed], ['+', added]",
+        description="for an amended or moved clause, word runs: ['=', same words], ['-', removed], ['+', added]",
         examples=[[["=", "The accreditation of"], ["-", "criteria"], ["+", "requirements"]]],
     )
     title_before: str | None = None
@@ -140,10 +143,12 @@ class SourceChanges(BaseModel):
     added: int
     amended: int
     repealed: int
+    moved: int = 0
     changes: list[ClauseChange]
 
 
 class ClauseVersionOut(BaseModel):
+    clause_id: str = Field(description="the id the provision had then: another one before a renumbering")
     valid_from: datetime
     valid_to: datetime | None = Field(default=None, description="None while current")
     title: str | None = None
