@@ -124,22 +124,26 @@ def test_mini_en_records(mini_en: list[ClauseRecord]) -> None:
          "Society to aim for with AI, and matters each actor works on",
          "Part 2 sets out principles.", ()),
         ("meti:part-2.c", "section", "C", "Part 2 C.", "meti:part-2", "meti:part-2.c",
-         "Common Guiding Principles",
-         'Each actor should respect "1) Human-centric" below. '
-         '"D-2) i." refers to proper data training.',
-         ("meti:c-1", "meti:d-2(i)")),
+         "Common Guiding Principles", 'Each actor should respect "1) Human-centric" below.',
+         ("meti:c-1",)),
         ("meti:c-1", "principle", "1)", "C-1", "meti:part-2.c", "meti:c-1", "Human-Centric",
-         "Each actor should respect human rights. Each actor is expected to do all this.", ()),
+         "Each actor should respect human rights.", ()),
         ("meti:c-1(1)", "item", "(1)", "C-1(1)", "meti:c-1", "meti:c-1",
          "Dignity of people and machines",
          "Respect the dignity of individuals. Including children.", ()),
         ("meti:c-1(2)", "item", "(2)", "C-1(2)", "meti:c-1", "meti:c-1",
          "Attention to manipulation",
          'Do not manipulate; see "(1) Dignity of people and machines".', ("meti:c-1(1)",)),
+        # the principle's words after its items: a note after them (lead-in, items, tail)
+        ("meti:c-1(note1)", "statement", "", "C-1, note 1", "meti:c-1", "meti:c-1", None,
+         "Each actor is expected to do all this.", ()),
         ("meti:c-2", "principle", "2)", "C-2", "meti:part-2.c", "meti:c-2", "Safety",
          "Each actor should avoid harm.", ()),
         ("meti:c-2(1)", "item", "(1)", "C-2(1)", "meti:c-2", "meti:c-2", "Proper use",
          "Use AI as intended.", ()),
+        # margin prose after the principles: the section's note, not the end of its lead-in
+        ("meti:part-2.c(note1)", "statement", "", "Part 2 C., note 1", "meti:part-2.c",
+         "meti:part-2.c", None, '"D-2) i." refers to proper data training.', ("meti:d-2(i)",)),
         ("meti:part-2.d", "section", "D", "Part 2 D.", "meti:part-2", "meti:part-2.d",
          "Common Guiding Principles for advanced AI",
          "Advanced AI actors should comply with the following.", ()),
@@ -174,7 +178,7 @@ def test_mini_en_records(mini_en: list[ClauseRecord]) -> None:
          "Provision contributing to proper use", "Check the use periodically (see D-2) i.).",
          ("meti:d-2(i)",)),
         # the prose after the part's last item: the part's closing note, after the items
-        ("meti:part-4(closing)", "statement", "", "Part 4, closing note", "meti:part-4",
+        ("meti:part-4(note1)", "statement", "", "Part 4, note 1", "meti:part-4",
          "meti:part-4", None,
          "Providers of advanced AI comply as follows: I): Comply within the appropriate scope.", ()),
     ]  # fmt: skip
@@ -355,9 +359,11 @@ def test_real_en_counts(real_en: list[ClauseRecord]) -> None:
         # 30 common items + 3 basic philosophies + 30 actor items + P-2) ii.'s second stage
         # + 11 CoC items
         "item": 75,
-        "statement": 2,  # the closing notes of Parts 4 and 5
+        # prose after items: Part 2 A.'s and C-1's closing words, the two notes between and after
+        # the common guiding principles, the closing notes of Parts 4 and 5
+        "statement": 6,
     }
-    assert len(real_en) == 136
+    assert len(real_en) == 140
 
 
 @pytest.mark.corpus
@@ -367,7 +373,7 @@ def test_real_en_common_principles(real_en: list[ClauseRecord]) -> None:
     assert [r.title for r in principles] == COMMON_TITLES_EN
     assert [r.label for r in principles] == [f"C-{n}" for n in range(1, 11)]
     for number, count in ITEMS_PER_COMMON_PRINCIPLE.items():
-        items = [r for r in real_en if r.parent == f"meti:c-{number}"]
+        items = [r for r in real_en if r.parent == f"meti:c-{number}" and r.kind == "item"]
         assert [r.id for r in items] == [f"meti:c-{number}({k})" for k in range(1, count + 1)]
         assert all(r.kind == "item" and r.unit == f"meti:c-{number}" and r.text for r in items)
     records = _by_id(real_en)
@@ -376,9 +382,17 @@ def test_real_en_common_principles(real_en: list[ClauseRecord]) -> None:
         "Taking into consideration the lives, bodies, properties and minds of humans and the "
         "environment"
     )
-    assert records["meti:c-1"].text.endswith(
+    # C-1's closing sentence follows its six items: a note after them, not the end of C-1's lead-in
+    assert records["meti:c-1(note1)"].text.endswith(
         "provide people with benefits and richness and achieve well-being."
     )
+    order = [r.id for r in real_en]
+    assert order.index("meti:c-1(6)") < order.index("meti:c-1(note1)") < order.index("meti:c-2")
+    assert records["meti:part-2.c(note1)"].text == (
+        "The specific activities expected to be implemented by each AI business actor in cooperation with "
+        "society are organized as follows."
+    )
+    assert order.index("meti:c-7(6)") < order.index("meti:part-2.c(note1)") < order.index("meti:c-8")
     assert (
         "such as automated biases. Pay attention" in records["meti:c-1(2)"].text
     )  # marker 11 gone
@@ -466,10 +480,10 @@ def test_real_en_text_hygiene(real_en: list[ClauseRecord]) -> None:
         "Matters Related to AI Business Users",
     ]
     assert records["meti:part-5"].text.endswith("The matters important for AI business users are shown below.")
-    closing = records["meti:part-5(closing)"]  # printed after U-7) ii., the part's last item
+    closing = records["meti:part-5(note1)"]  # printed after U-7) ii., the part's last item
     assert closing.text.startswith("Incidentally, AI business users who handle advanced AI systems")
     assert closing.text.endswith("I) to XI): Comply with them within the appropriate scope. XII): Comply with it.")
-    assert [r.id for r in real_en][-1] == "meti:part-5(closing)"
+    assert [r.id for r in real_en][-1] == "meti:part-5(note1)"
 
 
 @pytest.mark.corpus
@@ -566,6 +580,6 @@ def test_text_between_and_after_actor_items_goes_where_it_reads() -> None:
         ("meti:part-4", "part", None, "Providers add value."),
         ("meti:p-2", "principle", "meti:part-4", ""),
         ("meti:p-2(i)", "item", "meti:p-2", "State how to use the system."),
-        ("meti:part-4(closing)", "statement", "meti:part-4",
+        ("meti:part-4(note1)", "statement", "meti:part-4",
          "Incidentally, providers of advanced AI comply as follows: I) to XI): Comply within the appropriate scope."),
     ]  # fmt: skip

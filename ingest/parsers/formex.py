@@ -637,8 +637,7 @@ def _annex_own_text(element: etree._Element, leave_out: etree._Element | None = 
     clone = etree.fromstring(etree.tostring(element, with_tail=False))
     if leave_out is not None:
         clone.remove(clone[element.index(leave_out)])
-    tail = {id(c) for c in _annex_tail(clone)}
-    for child in [c for c in clone if id(c) in tail]:
+    for child in _annex_tail(clone):
         clone.remove(child)
     for part in list(_annex_parts(clone)):
         part.getparent().remove(part)

@@ -202,6 +202,12 @@ def parse_hleg_pdf(data: bytes) -> list[ClauseRecord]:
     return _build_records(principles, requirements, assessment)
 
 
+def document_text(data: bytes) -> str:
+    """The text this parser reads, line by line (body-size spans, bullet glyphs removed): what the
+    fidelity check (``ingest.fidelity``) finds each clause's words in."""
+    return "\n".join(line.text for line in _document_lines(_open_pdf(data)))
+
+
 # --- reading the PDF ---------------------------------------------------------------------
 
 

@@ -50,10 +50,15 @@ Layout facts the parser relies on, and the quirks it handles:
   ("During data preprocessing and training", 「AI 開発時」); stage headings are dropped, so the
   phase an actor item belongs to is not recorded.
 * "P-2) ii." appears twice in Part 4 (once per stage, four items apart); the second passage is
-  ``meti:p-2(ii)(stage2)``, below the first. Margin prose between actor items introduces the
-  next group ("The matters at which AI developers are expected to make efforts are listed below:"
-  is the text of ``meti:d-10``); margin prose after a part's last item is the part's closing note
-  ``meti:part-4(closing)`` (statement), placed after the items (see ``ingest.parsers.provisions``).
+  ``meti:p-2(ii)(stage2)``, below the first.
+* Lead-in, items, tail (see ``ingest.parsers.provisions``): a clause's text is the prose before its
+  first item; prose at its level after an item is a note of its own where the document prints it
+  (statement, ``meti:c-1(note1)``: "Each AI business actor is expected to consider these matters
+  as preconditions …" after C-1's items; ``meti:part-2.c(note1)``, which introduces principles 8
+  to 10; ``meti:part-4(note1)``, the closing "Incidentally, AI providers who handle advanced AI
+  systems should comply with …"). Margin prose between actor groups introduces the next group
+  and is its text ("The matters at which AI developers are expected to make efforts are listed
+  below:" is ``meti:d-10``'s).
   "D-4) i." exists only in Table 1 ("Repeat of D-2) i.") and is not emitted.
 * English lines are rejoined with a space; a line ending in a hyphen after a letter is joined
   without a space and the hyphen is kept (the document is not auto-hyphenated). Japanese lines
@@ -383,6 +388,7 @@ class _Builder:
         self.definitions = 0
         self.in_definitions = False
         self.after_items: list[str] = []  # margin prose after a part's actor items, not yet placed
+        self.parents: set[str] = set()  # ids of the drafts that have items below them
 
     # helpers -----------------------------------------------------------------------------
 
@@ -390,7 +396,30 @@ class _Builder:
         if draft.id in self.drafts:
             raise ParseError(f"clause {draft.id} appears twice in the document")
         self.drafts[draft.id] = draft
+        if draft.parent is not None:
+            self.parents.add(draft.parent)
         return draft
+
+    def _append_own(self, draft: _Draft | None, line: PdfLine) -> None:
+        """Text at ``draft``'s own level: its lead-in until its first item opens; after that, a note
+        of its own (``meti:c-1(note1)``, statement) where the document prints it, so the clause's
+        text stays one passage and the clauses read in the document's order."""
+        if draft is None or draft.id not in self.parents:
+            self._append(draft, line)
+            return
+        last = next(reversed(self.drafts.values()))
+        if last.kind != "statement" or last.parent != draft.id:
+            last = self._open_note(draft, [])
+        self._append(last, line)
+
+    def _open_note(self, draft: _Draft, lines: list[str]) -> _Draft:
+        number = 1 + sum(1 for d in self.drafts.values() if d.parent == draft.id and d.kind == "statement")
+        return self._open(
+            _Draft(
+                f"{draft.id}(note{number})", "statement", "", f"{draft.label}, note {number}", draft.id, draft.unit,
+                lines=lines,
+            )
+        )
 
     def _heading_size(self, line: PdfLine) -> bool:
         return line.size >= self.body + HEADING_SIZE_STEP
@@ -561,8 +590,9 @@ class _Builder:
                 )
             )
             self.after_items = []
-        elif self.after_items:
-            raise ParseError(f"text between actor items that introduces none of them: {self.after_items[0][:60]!r}")
+        elif self.after_items:  # prose between two items of one group: a note of the part
+            self._open_note(self.drafts[f"meti:part-{self.part}"], self.after_items)
+            self.after_items = []
         self.principle = group
         cid = f"{group_id}({roman})"
         existing = self.drafts.get(cid)
@@ -603,18 +633,11 @@ class _Builder:
 
     def close_part(self) -> None:
         """Prose after a part's last actor item (Parts 4 and 5 close with "Incidentally, AI providers
-        who handle advanced AI systems should comply with …") is the part's tail: a clause of its own,
-        ``meti:part-4(closing)``, after the items, not words glued to the part's introduction."""
-        if not self.after_items:
-            return
-        part = f"meti:part-{self.part}"
-        self._open(
-            _Draft(
-                f"{part}(closing)", "statement", "", f"Part {self.part}, closing note", part, part,
-                lines=self.after_items,
-            )
-        )
-        self.after_items = []
+        who handle advanced AI systems should comply with …") is the part's tail: a note of its own,
+        ``meti:part-4(note1)``, after the items, not words glued to the part's introduction."""
+        if self.after_items:
+            self._open_note(self.drafts[f"meti:part-{self.part}"], self.after_items)
+            self.after_items = []
 
     # dispatch ----------------------------------------------------------------------------
 
@@ -682,7 +705,7 @@ class _Builder:
                 self._append(self.item, line)
             else:
                 self.item = None
-                self._append(self.container, line)
+                self._append_own(self.container, line)
         elif self.section == "c":
             self._feed_common_principles(line, content)
         elif self.section == "d":
@@ -714,10 +737,10 @@ class _Builder:
             return
         if line.x < SECTION_INDENT_MAX:
             self.principle, self.item = None, None
-            self._append(self.container, line)
+            self._append_own(self.container, line)
         elif line.x < PRINCIPLE_INDENT_MAX or self.item is None:
             self.item = None
-            self._append(self.principle or self.container, line)
+            self._append_own(self.principle or self.container, line)
         else:
             self._append(self.item, line)
 
@@ -775,7 +798,7 @@ def _check_structure(drafts: dict[str, _Draft]) -> None:
     if numbers != list(range(1, len(numbers) + 1)):
         raise ParseError(f"common guiding principles out of sequence: {numbers}")
     for principle in principles:
-        items = [d for d in drafts.values() if d.parent == principle.id]
+        items = [d for d in drafts.values() if d.parent == principle.id and d.kind == "item"]
         got = [int(d.number.strip("()")) for d in items]
         if got != list(range(1, len(got) + 1)):
             raise ParseError(f"items of {principle.id} out of sequence: {got}")
