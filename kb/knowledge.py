@@ -163,22 +163,8 @@ class KnowledgeBase:
         return replace(clause, title=version.title, text=version.text, repealed=False)
 
     def history(self, clause_id: str) -> list[ClauseVersion]:
-        """The clause's versions, oldest first; a renumbered provision's history reaches back through
-        the ids it had before (OECD 1.5(b) of 2024 begins as 1.4(b) of 2019)."""
-        seen: set[str] = set()
-        versions: list[ClauseVersion] = []
         with self.session() as session:
-            while clause_id not in seen:
-                seen.add(clause_id)
-                query = select(ClauseVersion).where(ClauseVersion.clause_id == clause_id)
-                own = list(session.exec(query.order_by(ClauseVersion.valid_from)))
-                if versions:  # the earlier id's versions up to the move
-                    own = [v for v in own if v.valid_to is not None and v.valid_to <= versions[0].valid_from]
-                versions = own + versions
-                if not own or own[0].moved_from is None:
-                    break
-                clause_id = own[0].moved_from
-        return versions
+            return clause_versions(session, clause_id)
 
     def session(self) -> Session:
         return Session(self.engine)
@@ -238,3 +224,21 @@ class Library:
                 if previous is not None:
                     previous.close()  # requests still using it keep their connections until they return them
             return self._current
+
+
+def clause_versions(session: Session, clause_id: str) -> list[ClauseVersion]:
+    """A clause's versions, oldest first; a renumbered provision's history reaches back through the
+    ids it had before (OECD 1.5(b) of 2024 begins as 1.4(b) of 2019), up to its move."""
+    seen: set[str] = set()
+    versions: list[ClauseVersion] = []
+    while clause_id not in seen:
+        seen.add(clause_id)
+        query = select(ClauseVersion).where(ClauseVersion.clause_id == clause_id)
+        own = list(session.exec(query.order_by(ClauseVersion.valid_from)))
+        if versions:  # the earlier id's versions, up to the move
+            own = [v for v in own if v.valid_to is not None and v.valid_to <= versions[0].valid_from]
+        versions = own + versions
+        if not own or own[0].moved_from is None:
+            break
+        clause_id = own[0].moved_from
+    return versions
