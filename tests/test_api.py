@@ -113,6 +113,23 @@ def test_clause_with_hierarchy_and_references_both_ways(client: httpx.Client) ->
     assert "gdpr:art-22(4)" in [r["id"] for r in cited["referenced_by"]]
 
 
+def test_clause_passages_read_in_the_documents_order(client: httpx.Client) -> None:
+    passages = client.get("/v1/clauses/euaia:art-5(2)").json()["passages"]
+    assert [(p["id"], p["depth"]) for p in passages] == [
+        ("euaia:art-5(2)", 0),
+        ("euaia:art-5(2)(a)", 1),
+        ("euaia:art-5(2)(b)", 1),
+        ("euaia:art-5(2)(sub2)", 1),
+    ]
+    assert passages[0]["text"].endswith("shall take into account the following elements:")
+    assert passages[-1]["text"].startswith("In addition, the use of ‘real-time’ remote biometric")
+
+
+def test_a_moved_clauses_history_starts_at_its_old_number(client: httpx.Client) -> None:
+    history = client.get("/v1/clauses/oecd:1.5(b)/history").json()
+    assert [v["clause_id"] for v in history] == ["oecd:1.4(b)", "oecd:1.5(b)"]
+
+
 def test_sources(client: httpx.Client) -> None:
     sources = {s["id"]: s for s in client.get("/v1/sources").json()}
     gdpr = sources["gdpr"]

@@ -15,9 +15,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlmodel import select
 
 from ingest.pipeline import ingest
 from kb.knowledge import Library
+from kb.models import ClauseVersion, SourceVersion
 from kb.registry import load_registry
 from kb.search import Filters
 from kb.service import ClauseMap
@@ -68,7 +70,7 @@ def _versions(service: ClauseMap, source: str) -> list:
 
 def test_gdpr_2016_to_2018_reports_exactly_the_corrigendum(service: ClauseMap) -> None:
     first, second = _versions(service, "gdpr")
-    assert (first.version_date.isoformat(), first.added, first.amended) == ("2016-05-04", 1055, 0)
+    assert (first.version_date.isoformat(), first.added, first.amended) == ("2016-05-04", 1060, 0)
     assert second.version_date.isoformat() == "2018-05-23"
     assert (second.added, second.repealed) == (0, 0)
     assert {c["clause_id"] for c in second.changes} == CORRIGENDUM_2018
@@ -78,14 +80,30 @@ def test_gdpr_2016_to_2018_reports_exactly_the_corrigendum(service: ClauseMap) -
 
 def test_oecd_2019_to_2024_reports_real_amendments_only(service: ClauseMap) -> None:
     _, amended = _versions(service, "oecd")
+    # 2024 renumbered: 1.4(b) traceability and 1.4(c) risk management became 1.5(b) and 1.5(c),
+    # and the words of 1.5 went to its new point (a); 1.4(b) and 1.4(c) hold new provisions
+    moves = {c["from_id"]: c["clause_id"] for c in amended.changes if c["change"] == "moved"}
+    assert moves == {"oecd:1.4(b)": "oecd:1.5(b)", "oecd:1.4(c)": "oecd:1.5(c)", "oecd:1.5": "oecd:1.5(a)"}
+    assert amended.moved == 3
     added = {c["clause_id"] for c in amended.changes if c["change"] == "added"}
-    assert added == {"oecd:1.5(a)", "oecd:1.5(b)", "oecd:1.5(c)"}
+    assert added == {"oecd:1.4(b)", "oecd:1.4(c)"}
     assert amended.repealed == 0
     changed = {c["clause_id"]: c for c in amended.changes if c["change"] == "amended"}
-    assert "oecd:1.4(b)" in changed and "oecd:def-ai-system" in changed
+    assert "oecd:def-ai-system" in changed and "oecd:1.4(b)" not in changed
     for change in changed.values():  # no spurious "amended" from whitespace or layout
         real_edit = any(op != "=" for op, _ in change["diff"]) or change["title_before"] != change["title_after"]
         assert real_edit, change["clause_id"]
+
+
+def test_a_moved_provision_keeps_its_history_and_every_version_its_source_version(service: ClauseMap) -> None:
+    kb = service.kb()
+    history = kb.history("oecd:1.5(b)")
+    assert [v.clause_id for v in history] == ["oecd:1.4(b)", "oecd:1.5(b)"]
+    assert "ensure traceability" in history[0].text and history[1].moved_from == "oecd:1.4(b)"
+    with kb.session() as session:
+        versions = session.exec(select(ClauseVersion)).all()
+        ingests = {v.id for v in session.exec(select(SourceVersion))}
+    assert versions and all(v.source_version_id in ingests for v in versions)
 
 
 def test_as_of_answers_as_the_knowledge_base_stood_then(service: ClauseMap) -> None:

@@ -36,6 +36,23 @@ def test_show(run) -> None:
     assert json.loads(run("show", "gdpr:art-22", "--json").stdout)["children"]
 
 
+def test_show_prints_a_paragraph_in_the_documents_order(run) -> None:
+    """Lead-in, points, then the subparagraph that follows them (not glued to the lead-in)."""
+    lines = run("show", "gdpr:art-6(1)").output.splitlines()
+    lead_in = next(i for i, line in enumerate(lines) if line.startswith("Processing shall be lawful only if"))
+    point_f = next(i for i, line in enumerate(lines) if line.strip().startswith("Art. 6(1)(f)"))
+    tail = next(i for i, line in enumerate(lines) if "Art. 6(1), second subparagraph" in line)
+    assert lead_in < point_f < tail
+    assert "Point (f) of the first subparagraph shall not apply" in lines[tail]
+    assert not lines[lead_in].endswith("shall not apply to processing carried out by public authorities in the performance of their tasks.")
+
+
+def test_changes_shows_the_oecd_renumbering_as_moves(run) -> None:
+    output = run("changes", "--source", "oecd").output
+    assert "moved    OECD 1.4(b) → OECD 1.5(b)" in output
+    assert "moved    OECD 1.4(c) → OECD 1.5(c)" in output
+
+
 def test_map_prints_themes_and_exports_markdown(run) -> None:
     text = run("map", "An AI model decides automatically who gets a loan", "--phase", "design")
     assert text.exit_code == 0, text.output
