@@ -118,7 +118,7 @@ def test_every_clause_of_every_source_is_the_official_text(
     assert parser in OFFICIAL_TEXT, f"{name}: register how to read the official text of {parser!r} files"
     base = REGISTRY if in_registry else corpus_dir
     data = [(base / f).read_bytes() for f in files]
-    records = parser_for(parser)(data, name.split("@")[0].split("#")[0])
+    records = parser_for(parser)(data, name.split("@")[0].split("#")[0]).records
     findings = check_source(parser, data, records)
     assert not findings, "\n".join(str(f) for f in findings[:20])
 
