@@ -5,8 +5,8 @@ file, after whitespace normalisation, and after the end of the previous clause's
 clause holds one passage of the document (not two passages glued, not a sentence from elsewhere),
 and the clauses read in the document's order (a paragraph's lead-in, its points, then the
 subparagraph that follows them). Whitespace is removed altogether rather than collapsed: line
-breaks, PDF line joins and list layout are not the words; everything else, punctuation included,
-must match.
+breaks, PDF line joins and list layout (bullets) are not the words; everything else, punctuation
+included, must match.
 
 The official text comes from the file itself, by format (``official_text``): a Formex act's text
 nodes in document order (footnotes left out, quotation marks restored as Formex prescribes); for a
@@ -29,7 +29,7 @@ from lxml import etree
 from ingest.parsers import ParseError, decode_text
 from kb.records import ClauseRecord
 
-_SPACE = re.compile(r"[\s\u00ad\u200b]+")  # whitespace, soft hyphens and zero-width spaces
+_SPACE = re.compile(r"[\s\u00ad\u200b\u2022]+")  # whitespace, soft hyphens, zero-width spaces, list bullets
 
 
 @dataclass(frozen=True)
@@ -116,6 +116,37 @@ def ccpa_text(files: list[bytes]) -> str:
     return ccpa_pdf._normalise("\n".join(line.text for line in ccpa_pdf._body_lines(ccpa_pdf._read_lines(reader))))
 
 
+def cppa_regs_text(files: list[bytes]) -> str:
+    """The CPPA regulations' lines, without cover, contents, footers and division headings."""
+    from ingest.parsers import cppa_regs_pdf
+
+    reader = cppa_regs_pdf._open_pdf(_one(files))
+    return "\n".join(line.text for line in cppa_regs_pdf._body_lines(cppa_regs_pdf._read_lines(reader)))
+
+
+def colorado_text(files: list[bytes]) -> str:
+    """A Colorado session law's lines at body size, without the running head and the legend."""
+    from ingest.parsers import colorado_session_law_pdf
+
+    return "\n".join(line.text for line in colorado_session_law_pdf._read(_one(files)))
+
+
+def html_text(files: list[bytes]) -> str:
+    """The text of an HTML page as it displays, scripts and styles left out: small-capital spans
+    (``class="smallcaps"``, NIST's "GOVERN") in capitals."""
+    from lxml import html
+
+    parts = []
+    for data in files:
+        root = html.fromstring(data)
+        for junk in root.xpath("//script|//style"):
+            junk.drop_tree()
+        for span in root.xpath('//span[contains(concat(" ", normalize-space(@class), " "), " smallcaps ")]'):
+            span.text = (span.text or "").upper()
+        parts.append(root.text_content())
+    return "\n".join(parts)
+
+
 def plain_text(files: list[bytes]) -> str:
     return "\n".join(decode_text(data, "text") for data in files)
 
@@ -168,6 +199,9 @@ OFFICIAL_TEXT: dict[str, Callable[[list[bytes]], str]] = {
     "meti-pdf-ja": meti_text,
     "hleg-pdf": hleg_text,
     "ccpa-pdf": ccpa_text,
+    "cppa-regs-pdf": cppa_regs_text,
+    "colorado-session-law-pdf": colorado_text,
+    "nist-airc-html": html_text,
     "oecd-markdown": markdown_text,
     "oecd-commonaccord": commonaccord_text,
     "principles-text": plain_text,

@@ -99,13 +99,24 @@ def test_a_format_without_an_official_text_reader_is_named() -> None:
 # --- every real source ---------------------------------------------------------------------------------
 
 
-def _variants() -> list[tuple[str, str, tuple[str, ...], bool]]:
+# Defects the check finds in a source, known and reported, not yet fixed: the test is expected to
+# fail for them (strictly: once fixed, the entry must go).
+KNOWN_DEFECTS = {
+    "cppa-regs": "§ 7001: the opening words of definition (bb) are stored at the end of § 7001's own "
+    "text, the rest in (aa), so neither is one passage of the PDF (CPPA regulations parser)",
+}
+
+
+def _variants() -> list:
     out = []
     for entry in load_registry(REGISTRY):
         out.append((entry.id, entry.parser, entry.files, entry.in_registry))
         out += [(f"{entry.id}@{h.version_date}", h.parser, h.files, False) for h in entry.history]
         out += [(f"{entry.id}#{t.language}", t.parser, t.files, False) for t in entry.translations]
-    return out
+    return [
+        pytest.param(*v, marks=pytest.mark.xfail(strict=True, reason=KNOWN_DEFECTS[v[0]])) if v[0] in KNOWN_DEFECTS else v
+        for v in out
+    ]
 
 
 @pytest.mark.corpus
