@@ -5,7 +5,7 @@ file, after whitespace normalisation, and after the end of the previous clause's
 clause holds one passage of the document (not two passages glued, not a sentence from elsewhere),
 and the clauses read in the document's order (a paragraph's lead-in, its points, then the
 subparagraph that follows them). Whitespace is removed altogether rather than collapsed: line
-breaks, PDF line joins and list layout (bullets) are not the words; everything else, punctuation
+breaks, PDF line joins, list bullets and table rules ("|") are not the words; everything else, punctuation
 included, must match.
 
 The official text comes from the file itself, by format (``official_text``): a Formex act's text
@@ -29,7 +29,7 @@ from lxml import etree
 from ingest.parsers import ParseError, decode_text
 from kb.records import ClauseRecord
 
-_SPACE = re.compile(r"[\s\u00ad\u200b\u2022]+")  # whitespace, soft hyphens, zero-width spaces, list bullets
+_SPACE = re.compile(r"[\s\u00ad\u200b\u2022|]+")  # whitespace, soft hyphens, zero-width spaces, bullets, table rules
 
 
 @dataclass(frozen=True)
@@ -89,6 +89,22 @@ def _formex_walk(element: etree._Element, parts: list[str]) -> None:
         for child in element:
             _formex_walk(child, parts)
             parts.append(child.tail or "")
+
+
+def japanese_law_text(files: list[bytes]) -> str:
+    """The text nodes of an e-Gov or JLT law XML in document order, ruby readings (``Rt``) left out."""
+    parts: list[str] = []
+
+    def walk(element: etree._Element) -> None:
+        if isinstance(element.tag, str) and element.tag != "Rt":
+            parts.append(element.text or "")
+            for child in element:
+                walk(child)
+                parts.append(child.tail or "")
+
+    for data in files:
+        walk(etree.fromstring(data, etree.XMLParser(resolve_entities=False, no_network=True)))
+    return " ".join(parts)
 
 
 def meti_text(files: list[bytes]) -> str:
@@ -202,6 +218,7 @@ OFFICIAL_TEXT: dict[str, Callable[[list[bytes]], str]] = {
     "cppa-regs-pdf": cppa_regs_text,
     "colorado-session-law-pdf": colorado_text,
     "nist-airc-html": html_text,
+    "japanese-law-xml": japanese_law_text,
     "oecd-markdown": markdown_text,
     "oecd-commonaccord": commonaccord_text,
     "principles-text": plain_text,
