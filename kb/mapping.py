@@ -29,7 +29,7 @@ from kb.knowledge import CatalogEntry, KnowledgeBase
 from kb.lexical import tokenize
 from kb.models import CheckItem
 from kb.search import Filters, Hit, InvalidQuery, reciprocal_rank_fusion, search
-from kb.vocabulary import JURISDICTIONS, PHASES
+from kb.triggers import detect_triggers
 
 MAX_DESCRIPTION_CHARS = 4000
 SEARCH_DEPTH = 30
@@ -129,15 +129,8 @@ def _sources_of(kb: KnowledgeBase, jurisdictions: tuple[str, ...]) -> tuple[str,
 
 
 def _fired_triggers(crosswalk: Crosswalk, request: MapRequest) -> list[Trigger]:
-    """Triggers declared by the caller or whose terms occur in the description."""
-    words = tokenize(request.description)
-    text = request.description.lower()
-    fired = []
-    for trigger in crosswalk.triggers:
-        declared = trigger.id in request.data_categories
-        if declared or any(_term_occurs(term, words, text) for term in trigger.terms):
-            fired.append(trigger)
-    return fired
+    """Triggers declared by the caller or detected in the description (kb.triggers: rules, not words)."""
+    return [f.trigger for f in detect_triggers(crosswalk.triggers, request.description, request.data_categories)]
 
 
 def _term_occurs(term: str, words: list[str], text: str) -> bool:
