@@ -1,0 +1,380 @@
+"""The EU AI Act class of a described use case, and the duties that follow for the caller's role.
+
+The rules are data (``corpus/ai-act-classes.yaml``): Art. 5(1) points, Annex III points and Annex I,
+Art. 50 paragraphs, each with cues (groups of phrases that must all occur, kb/cues.py). The class is the
+most severe rule that fired; the answer quotes the words that led there, lists the exceptions that could
+change it (Art. 6(3), the carve-outs of each point), asks the questions that would settle it, and gives a
+confidence. A caller's structured answers (role, sector, general-purpose model, EU market) override or
+complete what the description says.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from kb.cues import Cue, CueError, Text, parse_cues
+
+CLASSES_FILE = "ai-act-classes.yaml"
+SEVERITY = ("prohibited", "high-risk", "transparency", "minimal")
+MAX_QUESTIONS = 5
+
+
+class ClassificationRulesError(ValueError):
+    """The AI Act classes file is malformed; the message names the entry."""
+
+
+@dataclass(frozen=True)
+class Caveat:
+    """An exception that could change the class, with the provision that says so."""
+
+    provision: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    klass: str
+    provision: str
+    title: str
+    applies_from: date | None
+    cues: tuple[Cue, ...]
+    sectors: tuple[str, ...] = ()
+    question: str | None = None
+    exceptions: tuple[Caveat, ...] = ()
+
+
+@dataclass(frozen=True)
+class DutyRule:
+    provision: str
+    roles: tuple[str, ...]
+    title: str
+    applies_from: date | None = None
+    when: tuple[str, ...] = ()  # only when one of these rules fired
+    annex_iii_only: bool = False
+
+
+@dataclass(frozen=True)
+class ExemptionRule:
+    provision: str
+    text: str
+    cues: tuple[Cue, ...]
+
+
+@dataclass(frozen=True)
+class Rules:
+    class_titles: dict[str, str]
+    roles: tuple[str, ...]
+    sectors: tuple[str, ...]
+    rules: tuple[Rule, ...]
+    role_cues: dict[str, tuple[Cue, ...]]
+    profiling_cues: tuple[Cue, ...]
+    eu_cues: tuple[Cue, ...]
+    gpai_cues: tuple[Cue, ...]
+    art_6_3: str
+    art_6_3_conditions: tuple[ExemptionRule, ...]
+    profiling_text: str
+    duties: dict[str, tuple[DutyRule, ...]]
+
+
+@dataclass(frozen=True)
+class Answers:
+    """What the caller may state instead of leaving it to the description."""
+
+    role: str | None = None
+    sector: str | None = None
+    general_purpose: bool | None = None
+    eu_market: bool | None = None
+
+
+@dataclass
+class Finding:
+    """A rule that fired, the words that led there, and what could change it."""
+
+    rule: Rule
+    words: list[str]
+    via: str  # "description" or "sector answer"
+
+
+@dataclass
+class Duty:
+    provision: str
+    title: str
+    roles: tuple[str, ...]
+    condition: str
+    applies_from: date | None
+    for_caller: bool
+
+
+@dataclass
+class Classification:
+    klass: str
+    title: str
+    findings: list[Finding]
+    exceptions: list[Caveat]
+    confidence: float
+    questions: list[str]
+    role: str | None
+    role_basis: str
+    duties: list[Duty]
+    in_scope: bool | None
+    scope_note: str
+    gpai: bool
+    profiling: list[str] = field(default_factory=list)
+
+    @property
+    def confidence_label(self) -> str:
+        return "high" if self.confidence >= 0.75 else "medium" if self.confidence >= 0.55 else "low"
+
+    @property
+    def classes(self) -> list[str]:
+        """Every class that fired, most severe first (a high-risk chatbot also has Art. 50 duties)."""
+        fired = {f.rule.klass for f in self.findings}
+        return [c for c in SEVERITY if c in fired] or ["minimal"]
+
+    def matched(self, klass: str) -> list[Finding]:
+        return [f for f in self.findings if f.rule.klass == klass]
+
+
+def classify(rules: Rules, description: str, answers: Answers, jurisdictions: tuple[str, ...] = ()) -> Classification:
+    text = Text(description)
+    findings, near = _findings(rules, text, answers)
+    classes = [c for c in SEVERITY if any(f.rule.klass == c for f in findings)]
+    klass = classes[0] if classes else "minimal"
+    questions = [q for q in near if q]
+    exceptions = [e for f in findings if f.rule.klass == klass for e in f.rule.exceptions]
+    profiling = text.match_any(rules.profiling_cues) or []
+    confidence = 0.85 if findings else 0.8
+    if any(f.via != "description" for f in findings if f.rule.klass == klass):
+        confidence -= 0.05
+    if klass == "high-risk" and any(f.rule.provision.startswith("euaia:annex-3") for f in findings):
+        exceptions, hint = _art_6_3(rules, text, profiling, exceptions)
+        if hint:
+            confidence -= 0.2
+            questions.insert(0, hint)
+    role, role_basis = _role(rules, text, answers)
+    if role is None:
+        questions.append(
+            "Needs an answer: are you the provider (you develop it or have it developed and put it on the market "
+            "under your name) or the deployer (you use it under your authority)?"
+        )
+    gpai = answers.general_purpose
+    if gpai is None:
+        gpai = text.match_any(rules.gpai_cues) is not None
+    in_scope, scope_note = _scope(rules, text, answers, jurisdictions)
+    if in_scope is None:
+        questions.append(
+            "Needs an answer: will it be placed on the EU market or used in the EU, or its output used in the EU?"
+        )
+    confidence -= 0.05 * min(len(questions), 4)
+    duties = _duties(rules, findings, classes, role, gpai)
+    return Classification(
+        klass=klass,
+        title=rules.class_titles[klass],
+        findings=findings,
+        exceptions=exceptions,
+        confidence=round(max(confidence, 0.3), 2),
+        questions=questions[:MAX_QUESTIONS],
+        role=role,
+        role_basis=role_basis,
+        duties=duties,
+        in_scope=in_scope,
+        scope_note=scope_note,
+        gpai=gpai,
+        profiling=profiling,
+    )
+
+
+def _findings(rules: Rules, text: Text, answers: Answers) -> tuple[list[Finding], list[str]]:
+    """Rules that fired, in rule order, and the questions of the near misses (first group only)."""
+    findings, near = [], []
+    for rule in rules.rules:
+        words = text.match_any(rule.cues)
+        if words is not None:
+            findings.append(Finding(rule, words, "description"))
+            continue
+        if answers.sector and answers.sector in rule.sectors:
+            words = _all_but_one(text, rule.cues)
+            if words is not None:
+                findings.append(Finding(rule, [f"sector: {answers.sector}", *words], "sector answer"))
+                continue
+        anchor = rule.cues[0]  # the first group of the first cue is the rule's distinctive concept
+        if rule.question and len(anchor.groups) > 1 and text.first(anchor.groups[0]):
+            near.append(f"Needs an answer: {rule.question[0].lower()}{rule.question[1:]}")
+    fired = {f.rule.klass for f in findings}
+    if "prohibited" in fired or "high-risk" in fired:  # near misses of milder classes matter less
+        near = near[:2]
+    return findings, near
+
+
+def _all_but_one(text: Text, cues: tuple[Cue, ...]) -> list[str] | None:
+    """The words of a cue of which every group but one occurs (the sector answer stands in for it)."""
+    for cue in cues:
+        found = [p for p in (text.first(g) for g in cue.groups) if p is not None]
+        if len(cue.groups) > 1 and len(found) >= len(cue.groups) - 1:
+            return found
+    return None
+
+
+def _art_6_3(
+    rules: Rules, text: Text, profiling: list[str], exceptions: list[Caveat]
+) -> tuple[list[Caveat], str | None]:
+    """Art. 6(3): an Annex III system that only does a narrow or preparatory task is not high-risk,
+    unless it profiles people. Returns the exceptions to show and a question when the description hints
+    at one of them."""
+    if profiling:
+        return [*exceptions, Caveat(rules.art_6_3, f"{rules.profiling_text} (words: {', '.join(profiling)})")], None
+    shown = [*exceptions, *(Caveat(c.provision, f"not high-risk if {c.text}") for c in rules.art_6_3_conditions)]
+    hinted = [c for c in rules.art_6_3_conditions if text.match_any(c.cues) is not None]
+    if not hinted:
+        return shown, None
+    return shown, (
+        f"Needs an answer: does it only perform a task where {hinted[0].text} ({_cite(hinted[0].provision)})? "
+        "If so it may not be high-risk; the provider documents that assessment (Art. 6(4))."
+    )
+
+
+def _role(rules: Rules, text: Text, answers: Answers) -> tuple[str | None, str]:
+    if answers.role:
+        return answers.role, "your answer"
+    found = [role for role, cues in rules.role_cues.items() if text.match_any(cues) is not None]
+    if len(found) == 1:
+        return found[0], f"the description ({', '.join(text.match_any(rules.role_cues[found[0]]) or [])})"
+    return None, "not stated"
+
+
+def _scope(rules: Rules, text: Text, answers: Answers, jurisdictions: tuple[str, ...]) -> tuple[bool | None, str]:
+    if answers.eu_market is False:
+        return False, (
+            "You said it is neither placed on the EU market nor used in the EU: the AI Act then does not apply "
+            "(Art. 2(1)), unless its output is used in the EU."
+        )
+    if answers.eu_market:
+        return True, "Placed on the EU market or used in the EU (your answer): the AI Act applies (Art. 2(1))."
+    if "EU" in jurisdictions:
+        return True, "EU named as a jurisdiction: the AI Act applies to systems placed on the market or used there " \
+            "(Art. 2(1))."
+    words = text.match_any(rules.eu_cues)
+    if words:
+        return True, f"The description places it in the EU ({', '.join(words)}): the AI Act applies (Art. 2(1))."
+    if jurisdictions:
+        return None, (
+            "The AI Act applies only if the system is placed on the EU market, used in the EU, or its output is "
+            "used in the EU (Art. 2(1)); the jurisdictions named do not include the EU."
+        )
+    return None, "Whether the AI Act applies depends on the EU market or use in the EU (Art. 2(1))."
+
+
+def _duties(
+    rules: Rules, findings: list[Finding], classes: list[str], role: str | None, gpai: bool
+) -> list[Duty]:
+    fired = {f.rule.id for f in findings}
+    annex_iii = [f for f in findings if f.rule.provision.startswith("euaia:annex-3")]
+    out: list[Duty] = []
+    groups = ["any", *(c for c in classes if c in rules.duties), *(["gpai"] if gpai else [])]
+    for group in groups:
+        for duty in rules.duties.get(group, ()):
+            if duty.when and not fired & set(duty.when):
+                continue
+            if duty.annex_iii_only and not annex_iii:
+                continue
+            condition = _condition(group, duty, findings)
+            out.append(
+                Duty(duty.provision, duty.title, duty.roles, condition, duty.applies_from or _from(group, findings),
+                     role is None or role in duty.roles)
+            )
+    return sorted(out, key=lambda d: not d.for_caller)
+
+
+def _condition(group: str, duty: DutyRule, findings: list[Finding]) -> str:
+    roles = "applies to " + " and ".join(f"{r}s" for r in duty.roles)
+    if group == "any":
+        return f"{roles} of any AI system"
+    if group == "gpai":
+        return f"{roles} of general-purpose AI models"
+    matched = [f for f in findings if f.rule.klass == group and (not duty.when or f.rule.id in duty.when)]
+    points = ", ".join(_cite(f.rule.provision) for f in matched)
+    label = {"high-risk": "high-risk", "prohibited": "a prohibited practice", "transparency": "Art. 50"}[group]
+    return f"applies if {label}: {points} matched; {roles}"
+
+
+def _from(group: str, findings: list[Finding]) -> date | None:
+    dates = [f.rule.applies_from for f in findings if f.rule.klass == group and f.rule.applies_from]
+    return min(dates) if dates else None
+
+
+def _cite(provision: str) -> str:
+    """``euaia:annex-3(4)(a)`` -> ``Annex III(4)(a)``; ``euaia:art-5(1)(f)`` -> ``Art. 5(1)(f)``."""
+    body = provision.split(":", 1)[1]
+    if body.startswith("annex-"):
+        number, _, rest = body[len("annex-") :].partition("(")
+        roman = {"1": "I", "3": "III"}.get(number, number)
+        return f"Annex {roman}" + (f"({rest}" if rest else "")
+    return "Art. " + body.removeprefix("art-")
+
+
+cite = _cite
+
+
+@lru_cache(maxsize=4)
+def load_classification_rules(registry_dir: Path) -> Rules:
+    path = registry_dir / CLASSES_FILE
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        class_titles = {c["id"]: str(c["title"]) for c in doc["classes"]}
+        if tuple(class_titles) != SEVERITY:
+            raise ClassificationRulesError(f"{CLASSES_FILE}: classes must be {list(SEVERITY)} in that order")
+        rules = tuple(_rule(raw, i, class_titles) for i, raw in enumerate(doc["rules"]))
+        art = doc["art_6_3"]
+        return Rules(
+            class_titles=class_titles,
+            roles=tuple(doc["roles"]),
+            sectors=tuple(doc["sectors"]),
+            rules=rules,
+            role_cues={r: parse_cues(c, f"role_cues.{r}") for r, c in doc["role_cues"].items()},
+            profiling_cues=parse_cues(doc["profiling_cues"], "profiling_cues"),
+            eu_cues=parse_cues(doc["eu_cues"], "eu_cues"),
+            gpai_cues=parse_cues(doc["gpai_cues"], "gpai_cues"),
+            art_6_3=str(art["provision"]),
+            art_6_3_conditions=tuple(
+                ExemptionRule(str(c["provision"]), str(c["text"]), parse_cues(c["cues"], f"art_6_3[{i}]"))
+                for i, c in enumerate(art["conditions"])
+            ),
+            profiling_text=str(art["profiling_text"]),
+            duties={group: tuple(_duty(d) for d in items) for group, items in doc["duties"].items()},
+        )
+    except (OSError, yaml.YAMLError, KeyError, TypeError, AttributeError, CueError) as exc:
+        raise ClassificationRulesError(str(exc) if isinstance(exc, CueError) else f"{CLASSES_FILE}: {exc}") from exc
+
+
+def _rule(raw: dict, position: int, classes: dict[str, str]) -> Rule:
+    where = f"{CLASSES_FILE}: rules[{position}]"
+    if raw.get("class") not in classes:
+        raise ClassificationRulesError(f"{where}: unknown class {raw.get('class')!r}; known: {list(classes)}")
+    return Rule(
+        id=str(raw["id"]),
+        klass=str(raw["class"]),
+        provision=str(raw["provision"]),
+        title=str(raw["title"]),
+        applies_from=raw.get("applies_from"),
+        cues=parse_cues(raw["cues"], f"{where}.cues"),
+        sectors=tuple(raw.get("sectors", [])),
+        question=raw.get("question"),
+        exceptions=tuple(Caveat(str(e["provision"]), str(e["text"])) for e in raw.get("exceptions", [])),
+    )
+
+
+def _duty(raw: dict) -> DutyRule:
+    return DutyRule(
+        provision=str(raw["provision"]),
+        roles=tuple(raw["roles"]),
+        title=str(raw["title"]),
+        applies_from=raw.get("applies_from"),
+        when=tuple(raw.get("when", [])),
+        annex_iii_only=bool(raw.get("annex_iii_only", False)),
+    )
