@@ -56,13 +56,49 @@ def ingest(
     from ingest.jobs import IngestOrder, run_ingest
 
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
-    code = run_ingest(Settings(), IngestOrder(tuple(source or ()), fetch_first, history), _say)
-    if code:
-        raise typer.Exit(code)
+    report = run_ingest(Settings(), only=source, history=history)
+    for item in report.sources:
+        colour = typer.colors.RED if item.status in ("failed", "unavailable") else typer.colors.GREEN
+        counts = ", ".join(f"{n} {kind}" for kind, n in sorted(item.counts.items()))
+        changes = f"+{len(item.added)} ~{len(item.amended)} -{len(item.repealed)}"
+        detail = item.message or f"{counts} ({changes})"
+        typer.secho(f"{item.source_id:10} {item.status:11} {item.seconds:6.1f}s  {detail}", fg=colour)
+    if report.schema_upgraded_from:
+        typer.echo(f"database schema upgraded from revision {report.schema_upgraded_from}")
+    if report.published:
+        typer.echo(
+            f"published {report.version}: {report.indexed} texts indexed, {report.embedded} embedded, "
+            f"{report.seconds:.1f}s"
+        )
+    else:
+        typer.echo(f"nothing changed: {report.version} stays published ({report.seconds:.1f}s)")
+    if report.failed:
+        raise typer.Exit(2)
+    if not _crosswalk_sound(Settings()):
+        raise typer.Exit(1)
 
 
-def _say(line: str, failed: bool) -> None:
-    typer.secho(line, fg=typer.colors.RED if failed else typer.colors.GREEN)
+@app.command()
+@reporting_errors
+def check() -> None:
+    """Check the crosswalk and triggers against the published knowledge base: every link must name a
+    clause that exists, is not repealed and is not institutional, with all its qualified fields."""
+    if not _crosswalk_sound(Settings()):
+        raise typer.Exit(1)
+
+
+def _crosswalk_sound(settings: Settings) -> bool:
+    """Print the crosswalk check's findings; True when there is no error (warnings allowed)."""
+    from kb.crosswalk import check_knowledge_base
+    from kb.knowledge import Library
+
+    findings = check_knowledge_base(Library(settings).get(), settings.registry_dir)
+    errors = [f for f in findings if f.severity == "error"]
+    for finding in findings:
+        colour = typer.colors.RED if finding.severity == "error" else typer.colors.YELLOW
+        typer.secho(str(finding), fg=colour, err=True)
+    typer.echo(f"crosswalk check: {len(errors)} error(s), {len(findings) - len(errors)} warning(s)")
+    return not errors
 
 
 @app.command()

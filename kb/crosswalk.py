@@ -11,12 +11,17 @@ checked against the texts (``checked``). The format is documented in the header 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
-from kb.errors import KBError
+from kb.ids import ClauseId, InvalidClauseId
+
+if TYPE_CHECKING:
+    from kb.knowledge import CatalogEntry, KnowledgeBase
 
 CROSSWALK_FILE = "crosswalk.yaml"
 TRIGGERS_FILE = "triggers.yaml"
@@ -266,3 +271,101 @@ def _trigger(raw: dict, position: int) -> Trigger:
         themes=tuple(str(t) for t in raw.get("themes") or []),
         clauses=_links(raw.get("clauses"), f"{where}.clauses"),
     )
+
+
+# --- validation against a knowledge base ---------------------------------------------------------
+
+NOT_LINKABLE_KINDS = frozenset({"institutional", "final"})  # provisions that oblige no company
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One problem with one link: an error fails ``kb check``; a warning is reported only."""
+
+    severity: str  # "error" or "warning"
+    where: str  # theme:<id> or trigger:<id>
+    link_id: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.severity}: {self.where}: {self.link_id}: {self.message}"
+
+
+def check_crosswalk(
+    crosswalk: Crosswalk,
+    clauses: Mapping[str, CatalogEntry],
+    binding: Mapping[str, bool],
+    kind_of: Callable[[CatalogEntry], str],
+    today: dt.date | None = None,
+) -> list[Finding]:
+    """Every problem of every link, checked against one knowledge-base version.
+
+    ``binding`` maps each ingested source to whether it is binding law; ``kind_of`` names the kind of a
+    provision (kb.provisions: obligation, right, institutional, final, ...). A link to a source that is
+    not ingested is a warning (the source may be on its way; the mapping skips the link); a link to a
+    missing, repealed or institutional clause of an ingested source is an error.
+    """
+    today = today or dt.date.today()
+    findings: list[Finding] = []
+    for where, links in _link_groups(crosswalk):
+        seen: set[str] = set()
+        for link in links:
+            findings += _check_link(link, where, clauses, binding, kind_of, today)
+            if link.id in seen:
+                findings.append(Finding("error", where, link.id, "linked twice in the same list"))
+            seen.add(link.id)
+    return findings
+
+
+def _link_groups(crosswalk: Crosswalk) -> list[tuple[str, tuple[Link, ...]]]:
+    return [
+        *((f"theme:{t.id}.principles", t.principles) for t in crosswalk.themes),
+        *((f"theme:{t.id}.clauses", t.clauses) for t in crosswalk.themes),
+        *((f"trigger:{t.id}", t.clauses) for t in crosswalk.triggers),
+    ]
+
+
+def _check_link(
+    link: Link,
+    where: str,
+    clauses: Mapping[str, CatalogEntry],
+    binding: Mapping[str, bool],
+    kind_of: Callable[[CatalogEntry], str],
+    today: dt.date,
+) -> list[Finding]:
+    def error(message: str) -> list[Finding]:
+        return [Finding("error", where, link.id, message)]
+
+    try:
+        parsed = ClauseId.parse(link.id)
+    except InvalidClauseId as exc:
+        return error(str(exc))
+    if parsed.source not in binding:
+        return [Finding("warning", where, link.id, f"source {parsed.source!r} is not ingested; the link is skipped")]
+    clause = clauses.get(str(parsed))
+    if clause is None:
+        return error("no such clause in the knowledge base")
+    if clause.repealed:
+        return error("the clause is repealed")
+    kind = kind_of(clause)
+    if kind in NOT_LINKABLE_KINDS:
+        return error(f"an {kind} provision obliges no company; link the provision that does")
+    if link.checked > today:
+        return error(f"checked on {link.checked}, a date in the future")
+    soft = link.type == "soft-law-alignment"
+    if soft and binding[parsed.source]:
+        return error("'soft-law-alignment' links a non-binding text; this source is binding law")
+    if not soft and link.type != "partial-overlap" and not binding[parsed.source]:
+        return error(f"{link.type!r} is for binding law; a non-binding text is 'soft-law-alignment'")
+    return []
+
+
+def check_knowledge_base(kb: KnowledgeBase, registry_dir: Path) -> list[Finding]:
+    """``check_crosswalk`` for the crosswalk and triggers of ``registry_dir`` against a published version,
+    with the provision kinds of ``corpus/provision-kinds.yaml``. A malformed file raises CrosswalkError."""
+    from kb.provisions import load_provision_kinds
+
+    crosswalk = load_crosswalk(registry_dir)
+    kinds = load_provision_kinds(registry_dir)
+    binding = {source.id: source.binding for source in kb.sources.values()}
+    return check_crosswalk(crosswalk, kb.clauses, binding, lambda clause: kinds.kind_of(kb, clause).id)
