@@ -5,7 +5,8 @@ A *cue* is a list of groups of alternative phrases; it matches when **every** gr
 occurs in the description. ``[[face, facial], [recognition, identify]]`` matches "facial recognition at
 the gate" but not "a face-to-face meeting". Phrases are matched on consecutive word stems, stop words
 kept ("our model" is not "model"), so "screens" meets "screening"; Japanese phrases are matched as
-written. A rule may list several cues (any of them matches), and remembers which words led to it, so the answer can quote them.
+written. A rule may list several cues (any of them matches), and remembers which words led to it, so
+the answer can quote them.
 """
 
 from __future__ import annotations

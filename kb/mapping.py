@@ -10,6 +10,14 @@ Signals, each named in the answer as the ``reason`` of what it brought in:
 - ``cross-reference``: an article that a strongly matched article depends on.
 Themes are ranked by fusing three rankings: the description's similarity to the theme, the search
 results that the theme links to, and the triggers that raise it.
+
+Around them: the AI Act class and the duties for the caller's role (kb/classification.py); per
+jurisdiction, binding law first, what applies to any processing of personal data (kb/always.py), or
+a plain statement that the jurisdiction's binding law is not in the knowledge base; the company check
+sheets that cover the use case and those that do not, with why (kb/sheets.py). Only provisions that
+oblige someone are "directly triggered" (kb/provisions.py); the others found (definitions,
+classification rules, exemptions, institutional provisions) are context, each with its kind, and a
+duty that holds only in a situation carries its condition.
 """
 
 from __future__ import annotations
@@ -18,23 +26,36 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 from sqlmodel import select
 
-from kb.crosswalk import Crosswalk, Theme, Trigger
+from kb.always import Applying, load_always, personal_data_words
+from kb.always import applying as always_applying
+from kb.classification import Answers, Classification, cite, classify, load_classification_rules
+from kb.crosswalk import Crosswalk, Link, Theme, Trigger
+from kb.cues import Text, parse_cues
 from kb.embedding import Embedder
 from kb.highlight import best_sentences, query_terms
 from kb.knowledge import CatalogEntry, KnowledgeBase
 from kb.lexical import tokenize
 from kb.models import CheckItem
+from kb.provisions import ProvisionKinds, load_provision_kinds
 from kb.search import Filters, Hit, InvalidQuery, reciprocal_rank_fusion, search
+from kb.sheets import SheetDecision, decide, load_sheets
 from kb.triggers import detect_triggers
 
 MAX_DESCRIPTION_CHARS = 4000
 SEARCH_DEPTH = 30
 STRONG_HITS = 3  # the top results whose cross-references are followed
 REFERENCES_PER_HIT = 2
+ROLES = ("provider", "deployer", "importer", "distributor")
+# a jurisdiction the description names, when the caller names none (EU cues come from the AI Act rules)
+_NAMED = {
+    "US-CA": parse_cues([[["california", "californian", "californians", "ccpa", "cpra", "カリフォルニア"]]], "US-CA"),
+    "JP": parse_cues([[["japan", "japanese", "tokyo", "osaka", "appi", "日本", "国内"]]], "JP"),
+}
 
 
 @dataclass(frozen=True)
@@ -45,6 +66,10 @@ class MapRequest:
     data_categories: tuple[str, ...] = ()
     k: int = 5
     as_of: datetime | None = None
+    role: str | None = None  # provider, deployer, importer, distributor
+    sector: str | None = None
+    general_purpose: bool | None = None
+    eu_market: bool | None = None
 
 
 @dataclass
@@ -56,6 +81,8 @@ class Supporting:
     why: str | None = None
     score: float = 0.0
     highlights: list[str] = field(default_factory=list)
+    kind: str = ""  # obligation, right, prohibition, definition, institutional, … (kb/provisions.py)
+    condition: str | None = None  # when the duty holds, where it does not hold always
 
 
 @dataclass
@@ -76,19 +103,65 @@ class CheckMatch:
 
 
 @dataclass
+class JurisdictionResult:
+    """One jurisdiction: its binding law in the knowledge base (or a statement that it is missing) and
+    what applies to any processing of personal data there."""
+
+    code: str
+    title: str
+    binding: list[str]  # source ids of its binding law that the knowledge base holds
+    missing: str | None  # said when the binding law is not in the knowledge base
+    condition: str | None
+    personal_data: list[str] | None  # the words that show personal data, None if none do
+    always: list[Supporting]
+    named_by: str  # "request", "description" or "default"
+
+
+@dataclass
 class Mapping:
     request: MapRequest
     themes: list[ThemeMatch]
     direct: list[Supporting]
     checklist: list[CheckMatch]
     triggers: list[str]
+    classification: Classification | None = None
+    jurisdictions: list[JurisdictionResult] = field(default_factory=list)
+    sheets: list[SheetDecision] = field(default_factory=list)
+    context: list[Supporting] = field(default_factory=list)  # found, but obliging no one by itself
+
+    def provisions(self) -> list[str]:
+        """Every binding provision of the answer in the order a reviewer reads it: the AI Act class, the
+        duties for the caller's role, what always applies, what the use case triggers, the themes'."""
+        ids: list[str] = []
+        if self.classification is not None:
+            ids += [f.rule.provision for f in self.classification.findings]
+            ids += [d.provision for d in self.classification.duties if d.for_caller]
+        ids += [s.clause.id for j in self.jurisdictions for s in j.always]
+        ids += [s.clause.id for s in self.direct]
+        ids += [s.clause.id for t in self.themes for s in t.clauses]
+        return list(dict.fromkeys(ids))
 
 
 def map_use_case(
-    kb: KnowledgeBase, embedder: Embedder, crosswalk: Crosswalk, themes_vectors: np.ndarray, request: MapRequest
+    kb: KnowledgeBase,
+    embedder: Embedder,
+    crosswalk: Crosswalk,
+    themes_vectors: np.ndarray,
+    request: MapRequest,
+    registry: Path,
 ) -> Mapping:
+    """``registry`` is the folder of the project's own rules (settings.registry_dir)."""
     check_request(request, crosswalk)
-    sources = _sources_of(kb, request.jurisdictions)
+    text = Text(request.description)
+    classification = classify(
+        load_classification_rules(registry),
+        request.description,
+        Answers(request.role, request.sector, request.general_purpose, request.eu_market),
+        request.jurisdictions,
+    )
+    sheets = decide(load_sheets(registry), request.description, set(kb.sources))
+    excluded = {s.source_id for s in sheets if not s.applies}
+    sources = tuple(s for s in _sources_of(kb, request.jurisdictions) if s not in excluded)
     filters = Filters(sources=sources, as_of=request.as_of)
     hits = search(kb, embedder, request.description, SEARCH_DEPTH, filters, "article", MAX_DESCRIPTION_CHARS)
     terms = query_terms(request.description)
@@ -96,9 +169,138 @@ def map_use_case(
     theme_scores = _rank_themes(embedder, crosswalk, themes_vectors, request.description, hits, fired)
     themes = [_theme_match(kb, theme, score, hits, terms, set(sources)) for theme, score in theme_scores[: request.k]]
     covered = {s.clause.unit_id for t in themes for s in t.principles + t.clauses}
-    direct = _direct_clauses(kb, fired, hits, terms, covered, set(sources), request.description)
-    checklist = _checklist(kb, themes, fired, request.phase)
-    return Mapping(request, themes, direct, checklist, [t.id for t in fired])
+    found = _direct_clauses(kb, fired, hits, terms, covered, set(sources), request.description)
+    kinds = load_provision_kinds(registry)
+    for item in [s for t in themes for s in t.principles + t.clauses] + found:
+        _qualify(kb, kinds, classification, item)
+    direct = [s for s in found if _directly_triggered(kinds, classification, s)]
+    context = [s for s in found if s not in direct]
+    checklist = _checklist(kb, themes, fired, request.phase, excluded)
+    jurisdictions = _jurisdictions(kb, kinds, classification, request, text, terms, registry)
+    return Mapping(
+        request, themes, direct, checklist, [t.id for t in fired], classification, jurisdictions, sheets, context
+    )
+
+
+def _qualify(kb: KnowledgeBase, kinds: ProvisionKinds, classification: Classification, item: Supporting) -> None:
+    """Say what kind of provision it is and, where its duty holds only in a situation, which."""
+    item.kind = kinds.kind_of(kb, item.clause).id
+    if item.condition is None:
+        item.condition = provision_condition(kinds, classification, item.clause.id)
+
+
+def provision_condition(kinds: ProvisionKinds, classification: Classification, clause_id: str) -> str | None:
+    """The condition of a provision's duty, with whether the classification found it met."""
+    condition = kinds.condition_of(clause_id)
+    if condition is None:
+        return None
+    if condition.requires is None:
+        return condition.text
+    if condition.requires == "gpai":
+        met = "a general-purpose model is involved" if classification.gpai else "no general-purpose model stated"
+        return f"{condition.text}: {met}"
+    matched = classification.matched(condition.requires)
+    if matched:
+        points = ", ".join(cite(f.rule.provision) for f in matched)
+        return f"applies if {condition.requires}: {points} matched"
+    return f"{condition.text}; the description does not show it"
+
+
+def _directly_triggered(kinds: ProvisionKinds, classification: Classification, item: Supporting) -> bool:
+    """Obliging provisions only, and only those whose AI Act class the classification found."""
+    if not kinds.kinds[item.kind].directly_triggered:
+        return False
+    condition = kinds.condition_of(item.clause.id)
+    if condition is None or condition.requires is None:
+        return True
+    if condition.requires == "gpai":
+        return classification.gpai
+    return bool(classification.matched(condition.requires))
+
+
+def _link_condition(link: Link) -> str | None:
+    """The condition a qualified crosswalk link states, with whom it binds (None when it always holds)."""
+    condition = getattr(link, "condition", "always")
+    roles = [r for r in getattr(link, "roles", ("any",)) if r != "any"]
+    parts = [] if condition in ("always", "", None) else [condition]
+    if roles:
+        parts.append("applies to " + " and ".join(f"{r}s" for r in roles))
+    return "; ".join(parts) or None
+
+
+def _jurisdictions(
+    kb: KnowledgeBase,
+    kinds: ProvisionKinds,
+    classification: Classification,
+    request: MapRequest,
+    text: Text,
+    terms: frozenset[str],
+    registry: Path,
+) -> list[JurisdictionResult]:
+    """Per jurisdiction, binding law first: what applies to any processing of personal data there, or
+    an explicit statement that its binding law is not in the knowledge base."""
+    rules = load_always(registry)
+    named = _named_jurisdictions(rules, request, text, classification)
+    personal = personal_data_words(rules, text)
+    out = []
+    for code, named_by in named:
+        config = rules.jurisdictions.get(code)
+        if config is None:
+            continue
+        present = [s for s in config.binding if s in kb.sources]
+        missing = None
+        if not present:
+            others = sorted(s.short_name for s in kb.sources.values() if s.jurisdiction == code)
+            missing = (
+                f"{config.title}: the binding law ({config.law_name}) is not in the knowledge base"
+                + (f"; only non-binding texts are ({', '.join(others)})" if others else "")
+                + ". Nothing here replaces a review under that law."
+            )
+        items = []
+        for found in always_applying(rules, config, text):
+            clause = kb.clauses.get(found.id)
+            if clause is None or clause.source_id not in present:
+                continue
+            items.append(_always_item(kb, kinds, classification, clause, found, personal, terms))
+        out.append(
+            JurisdictionResult(code, config.title, present, missing, config.condition, personal, items, named_by)
+        )
+    return out
+
+
+def _always_item(
+    kb: KnowledgeBase,
+    kinds: ProvisionKinds,
+    classification: Classification,
+    clause: CatalogEntry,
+    found: Applying,
+    personal: list[str] | None,
+    terms: frozenset[str],
+) -> Supporting:
+    why = found.reason + (f" (the description says: {', '.join(found.words)})" if found.words else "")
+    item = _supporting(kb, clause, "always applies", why, terms)
+    item.kind = kinds.kind_of(kb, clause).id
+    condition = provision_condition(kinds, classification, clause.id)
+    if personal is None:
+        condition = "applies if personal data is processed (the description does not say whose data)" + (
+            f"; {condition}" if condition else ""
+        )
+    item.condition = condition
+    return item
+
+
+def _named_jurisdictions(
+    rules, request: MapRequest, text: Text, classification: Classification
+) -> list[tuple[str, str]]:
+    if request.jurisdictions:
+        return [(j, "request") for j in request.jurisdictions if j in rules.jurisdictions]
+    named = []
+    if classification.in_scope:
+        named.append(("EU", "description"))
+    named += [(code, "description") for code, cues in _NAMED.items() if text.match_any(cues) is not None]
+    if named:
+        return named
+    return [(code, "default") for code in rules.jurisdictions if code in ("EU", "US-CA")]
 
 
 def check_request(request: MapRequest, crosswalk: Crosswalk) -> None:
@@ -118,6 +320,8 @@ def check_request(request: MapRequest, crosswalk: Crosswalk) -> None:
         raise InvalidQuery(f"unknown data categor(ies) {sorted(unknown)}; known: {sorted(categories)}")
     if not 1 <= request.k <= len(crosswalk.themes):
         raise InvalidQuery(f"k must be between 1 and {len(crosswalk.themes)} themes, not {request.k}")
+    if request.role is not None and request.role not in ROLES:
+        raise InvalidQuery(f"unknown role {request.role!r}; known: {list(ROLES)}")
 
 
 def _sources_of(kb: KnowledgeBase, jurisdictions: tuple[str, ...]) -> tuple[str, ...]:
@@ -177,12 +381,12 @@ def _theme_match(
 ) -> ThemeMatch:
     hit_rank = {h.unit.id: i for i, h in enumerate(hits)}
     principles = [
-        _supporting(kb, kb.clauses[link.id], "crosswalk", link.why, terms)
+        _supporting(kb, kb.clauses[link.id], "crosswalk", link.why, terms, condition=_link_condition(link))
         for link in theme.principles
         if link.id in kb.clauses and kb.clauses[link.id].source_id in sources
     ]
     clauses = [
-        _supporting(kb, kb.clauses[link.id], "crosswalk", link.why, terms)
+        _supporting(kb, kb.clauses[link.id], "crosswalk", link.why, terms, condition=_link_condition(link))
         for link in theme.clauses
         if link.id in kb.clauses and kb.clauses[link.id].source_id in sources
     ]
@@ -208,14 +412,14 @@ def _direct_clauses(
     """Clauses the use case triggers directly, whether or not a theme covers them."""
     found: dict[str, Supporting] = {}
 
-    def add(clause: CatalogEntry, reason: str, why: str | None, score: float) -> None:
+    def add(clause: CatalogEntry, reason: str, why: str | None, score: float, condition: str | None = None) -> None:
         if clause.source_id in sources and clause.id not in found and not clause.repealed:
-            found[clause.id] = _supporting(kb, clause, reason, why, terms, score)
+            found[clause.id] = _supporting(kb, clause, reason, why, terms, score, condition)
 
     for trigger in fired:
         for link in trigger.clauses:
             if link.id in kb.clauses:
-                add(kb.clauses[link.id], "data category", f"{trigger.title}: {link.why}", 1.0)
+                add(kb.clauses[link.id], "data category", f"{trigger.title}: {link.why}", 1.0, _link_condition(link))
     for clause, term in _defined_terms_used(kb, description):
         add(clause, "defined term", f"The description uses the defined term “{term}”.", 0.8)
     for rank, hit in enumerate(hits):
@@ -264,10 +468,10 @@ def _definitions(kb: KnowledgeBase) -> tuple[tuple[CatalogEntry, str], ...]:
 
 
 def _checklist(
-    kb: KnowledgeBase, themes: list[ThemeMatch], fired: list[Trigger], phase: str | None
+    kb: KnowledgeBase, themes: list[ThemeMatch], fired: list[Trigger], phase: str | None, excluded: set[str]
 ) -> list[CheckMatch]:
     """The company's risk-check items for the phase that implement a matched theme's principles
-    or concern a data category that fired."""
+    or concern a data category that fired, from the sheets whose scope covers the use case."""
     principles = {p.clause.id for t in themes for p in t.principles}
     categories = {t.id for t in fired}
     with kb.session() as session:
@@ -275,7 +479,7 @@ def _checklist(
     out = []
     for item in items:
         clause = kb.clauses.get(item.clause_id)
-        if clause is None or clause.repealed or (phase and phase not in item.phases):
+        if clause is None or clause.repealed or clause.source_id in excluded or (phase and phase not in item.phases):
             continue
         linked = sorted(set(item.principles) & principles)
         concerns = sorted(set(item.data_categories) & categories)
@@ -286,10 +490,16 @@ def _checklist(
 
 
 def _supporting(
-    kb: KnowledgeBase, clause: CatalogEntry, reason: str, why: str | None, terms: frozenset[str], score: float = 0.0
+    kb: KnowledgeBase,
+    clause: CatalogEntry,
+    reason: str,
+    why: str | None,
+    terms: frozenset[str],
+    score: float = 0.0,
+    condition: str | None = None,
 ) -> Supporting:
     text = clause.text or " ".join(c.text for c in kb.children(clause.id))
-    return Supporting(clause, reason, why, score, best_sentences(terms, text))
+    return Supporting(clause, reason, why, score, best_sentences(terms, text), condition=condition)
 
 
 def theme_vectors(embedder: Embedder, crosswalk: Crosswalk) -> np.ndarray:

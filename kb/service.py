@@ -172,7 +172,8 @@ class ClauseMap:
     def map(self, request: MapRequest) -> tuple[KnowledgeBase, Mapping]:
         """The themes, principles, clauses and checks that apply to a described use case."""
         kb = self.kb()
-        return kb, map_use_case(kb, self.embedder, self.crosswalk, self._theme_vectors, request)
+        registry = self.settings.registry_dir
+        return kb, map_use_case(kb, self.embedder, self.crosswalk, self._theme_vectors, request, registry)
 
     @cached_property
     def _mappings(self) -> Engine:
