@@ -72,18 +72,34 @@ class MapIn(BaseModel):
     as_of: date | None = Field(default=None, description="map against the texts in force on this date")
 
 
-    @field_validator("jurisdictions", mode="before")
-    @classmethod
-    def _jurisdictions_in_any_case(cls, value: object) -> object:
-        """``eu`` is ``EU``: spelled as defined before the literal check (which lists the valid values)."""
-        if isinstance(value, list) and all(isinstance(v, str) for v in value):
-            folded = {j.casefold(): j for j in JURISDICTIONS}
-            return [folded.get(v.casefold(), v) for v in value]
-        return value
+class QualifiedLink(BaseModel):
+    """The crosswalk's qualified link (corpus/crosswalk.yaml): how the clause relates to the theme or data
+    category, what not to infer from it, when it applies, and when it was checked against the text."""
 
-    def query(self) -> MappingQuery:
-        """The core's record of this request."""
-        return MappingQuery.model_validate(self.model_dump())
+    type: str = Field(description="equivalent, partial-overlap, implements, stricter or soft-law-alignment")
+    rationale: str
+    limits: str = Field(description="what a reader must not infer from the link")
+    condition: str = Field(description="when it applies; 'always' when nothing beyond the theme or trigger")
+    roles: list[str] = Field(description="whom it binds (any, controller, provider, deployer, business, …)")
+    applies_from: date | None = Field(default=None, description="when it starts to apply, if later")
+    confidence: str = Field(description="high, medium or low")
+    checked: date = Field(description="when the link was last checked against the text")
+
+
+class MappedClause(BaseModel):
+    id: str
+    citation: str
+    title: str | None = None
+    source: str
+    binding: bool
+    url: str
+    reason: str = Field(
+        description="semantic match, crosswalk, data category, defined term or cross-reference",
+        examples=["data category"],
+    )
+    why: str | None = Field(default=None, description="the one-line rationale of the link, where there is one")
+    link: QualifiedLink | None = Field(default=None, description="the crosswalk link that brought it, where one did")
+    highlights: list[str] = Field(default_factory=list, description="the sentences that share the use case's terms")
 
 
 class MapOut(MappingRecord):

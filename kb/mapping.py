@@ -83,6 +83,7 @@ class Supporting:
     highlights: list[str] = field(default_factory=list)
     kind: str = ""  # obligation, right, prohibition, definition, institutional, … (kb/provisions.py)
     condition: str | None = None  # when the duty holds, where it does not hold always
+    link: Link | None = None  # the qualified crosswalk link that brought it (type, limits, dates), if any
 
 
 @dataclass
@@ -381,12 +382,12 @@ def _theme_match(
 ) -> ThemeMatch:
     hit_rank = {h.unit.id: i for i, h in enumerate(hits)}
     principles = [
-        _supporting(kb, kb.clauses[link.id], "crosswalk", link.why, terms, condition=_link_condition(link))
+        _supporting(kb, kb.clauses[link.id], "crosswalk", link.why, terms, condition=_link_condition(link), link=link)
         for link in theme.principles
         if link.id in kb.clauses and kb.clauses[link.id].source_id in sources
     ]
     clauses = [
-        _supporting(kb, kb.clauses[link.id], "crosswalk", link.why, terms, condition=_link_condition(link))
+        _supporting(kb, kb.clauses[link.id], "crosswalk", link.why, terms, condition=_link_condition(link), link=link)
         for link in theme.clauses
         if link.id in kb.clauses and kb.clauses[link.id].source_id in sources
     ]
@@ -412,14 +413,22 @@ def _direct_clauses(
     """Clauses the use case triggers directly, whether or not a theme covers them."""
     found: dict[str, Supporting] = {}
 
-    def add(clause: CatalogEntry, reason: str, why: str | None, score: float, condition: str | None = None) -> None:
+    def add(
+        clause: CatalogEntry,
+        reason: str,
+        why: str | None,
+        score: float,
+        condition: str | None = None,
+        link: Link | None = None,
+    ) -> None:
         if clause.source_id in sources and clause.id not in found and not clause.repealed:
-            found[clause.id] = _supporting(kb, clause, reason, why, terms, score, condition)
+            found[clause.id] = _supporting(kb, clause, reason, why, terms, score, condition, link)
 
     for trigger in fired:
         for link in trigger.clauses:
             if link.id in kb.clauses:
-                add(kb.clauses[link.id], "data category", f"{trigger.title}: {link.why}", 1.0, _link_condition(link))
+                why = f"{trigger.title}: {link.why}"
+                add(kb.clauses[link.id], "data category", why, 1.0, _link_condition(link), link)
     for clause, term in _defined_terms_used(kb, description):
         add(clause, "defined term", f"The description uses the defined term “{term}”.", 0.8)
     for rank, hit in enumerate(hits):
@@ -497,9 +506,10 @@ def _supporting(
     terms: frozenset[str],
     score: float = 0.0,
     condition: str | None = None,
+    link: Link | None = None,
 ) -> Supporting:
     text = clause.text or " ".join(c.text for c in kb.children(clause.id))
-    return Supporting(clause, reason, why, score, best_sentences(terms, text), condition=condition)
+    return Supporting(clause, reason, why, score, best_sentences(terms, text), condition=condition, link=link)
 
 
 def theme_vectors(embedder: Embedder, crosswalk: Crosswalk) -> np.ndarray:

@@ -20,8 +20,7 @@ from kb.views import (
     ClauseRef,
     ClauseVersionOut,
     MappedClause,
-    MappingQuery,
-    MappingRecord,
+    QualifiedLink,
     SearchResult,
     SourceChanges,
     SourceGroup,
@@ -29,6 +28,14 @@ from kb.views import (
     ThemeOut,
     TranslationOut,
 )
+from kb.crosswalk import Link
+from kb.diff import word_diff
+from kb.diskerrors import mapping_unstored
+from kb.knowledge import CatalogEntry, KnowledgeBase
+from kb.mapping import CheckMatch, Mapping, MapRequest, Supporting, ThemeMatch
+from kb.models import ClauseVersion, Source, SourceVersion
+from kb.search import Hit
+from kb.service import ClauseMap
 
 
 def clause_ref(kb: KnowledgeBase, clause_id: str) -> ClauseRef:
@@ -157,7 +164,21 @@ def mapped_clause(kb: KnowledgeBase, item: Supporting) -> MappedClause:
         url=item.clause.url,
         reason=item.reason,
         why=item.why,
+        link=qualified_link(item.link) if item.link else None,
         highlights=item.highlights,
+    )
+
+
+def qualified_link(link: Link) -> QualifiedLink:
+    return QualifiedLink(
+        type=link.type,
+        rationale=link.rationale,
+        limits=link.limits,
+        condition=link.condition,
+        roles=list(link.roles),
+        applies_from=link.applies_from,
+        confidence=link.confidence,
+        checked=link.checked,
     )
 
 
