@@ -20,7 +20,9 @@ import yaml
 from kb.cues import Cue, CueError, Text, parse_cues
 
 CLASSES_FILE = "ai-act-classes.yaml"
-SEVERITY = ("prohibited", "high-risk", "transparency", "minimal")
+OUT_OF_SCOPE = "out-of-scope"
+SEVERITY = ("prohibited", "high-risk", "gpai", "transparency", "minimal")  # most severe first
+CLASSES = (OUT_OF_SCOPE, *SEVERITY)
 MAX_QUESTIONS = 5
 
 
@@ -47,6 +49,10 @@ class Rule:
     sectors: tuple[str, ...] = ()
     question: str | None = None
     exceptions: tuple[Caveat, ...] = ()
+    unless: tuple[Cue, ...] = ()  # a situation that rules the rule out (the exclusion of its point)
+    unless_text: str | None = None
+    provider_only: bool = False  # only a provider can be in this class (general-purpose models)
+    sector_group: int = 0  # the group of each cue that a sector answer stands in for
 
 
 @dataclass(frozen=True)
@@ -57,6 +63,7 @@ class DutyRule:
     applies_from: date | None = None
     when: tuple[str, ...] = ()  # only when one of these rules fired
     annex_iii_only: bool = False
+    cues: tuple[Cue, ...] = ()  # only when the description shows the situation (e.g. a provider abroad)
 
 
 @dataclass(frozen=True)
@@ -75,7 +82,6 @@ class Rules:
     role_cues: dict[str, tuple[Cue, ...]]
     profiling_cues: tuple[Cue, ...]
     eu_cues: tuple[Cue, ...]
-    gpai_cues: tuple[Cue, ...]
     art_6_3: str
     art_6_3_conditions: tuple[ExemptionRule, ...]
     profiling_text: str
@@ -98,7 +104,7 @@ class Finding:
 
     rule: Rule
     words: list[str]
-    via: str  # "description" or "sector answer"
+    via: str  # "description", "sector answer", "your answer", or "ruled out" (its `unless` words)
 
 
 @dataclass
@@ -125,6 +131,9 @@ class Classification:
     in_scope: bool | None
     scope_note: str
     gpai: bool
+    basis: list[str] = field(default_factory=list)  # the provisions that decide the class
+    would_be: str | None = None  # out of scope for want of an EU link: the class it would have
+    ruled_out: list[Finding] = field(default_factory=list)  # rules an exception took out
     profiling: list[str] = field(default_factory=list)
 
     @property
@@ -137,86 +146,137 @@ class Classification:
         fired = {f.rule.klass for f in self.findings}
         return [c for c in SEVERITY if c in fired] or ["minimal"]
 
+    @property
+    def transparency(self) -> list[str]:
+        """The Art. 50 paragraphs that apply as well as (or as) the class."""
+        return [f.rule.provision for f in self.findings if f.rule.klass == "transparency"]
+
     def matched(self, klass: str) -> list[Finding]:
         return [f for f in self.findings if f.rule.klass == klass]
 
 
 def classify(rules: Rules, description: str, answers: Answers, jurisdictions: tuple[str, ...] = ()) -> Classification:
     text = Text(description)
-    findings, near = _findings(rules, text, answers)
-    classes = [c for c in SEVERITY if any(f.rule.klass == c for f in findings)]
-    klass = classes[0] if classes else "minimal"
-    questions = [q for q in near if q]
-    exceptions = [e for f in findings if f.rule.klass == klass for e in f.rule.exceptions]
-    profiling = text.match_any(rules.profiling_cues) or []
-    confidence = 0.85 if findings else 0.8
-    if any(f.via != "description" for f in findings if f.rule.klass == klass):
-        confidence -= 0.05
-    if klass == "high-risk" and any(f.rule.provision.startswith("euaia:annex-3") for f in findings):
-        exceptions, hint = _art_6_3(rules, text, profiling, exceptions)
-        if hint:
-            confidence -= 0.2
-            questions.insert(0, hint)
     role, role_basis = _role(rules, text, answers)
-    if role is None:
+    findings, ruled_out, near = _findings(rules, text, answers, role)
+    if answers.general_purpose and role in (None, "provider") and not any(f.rule.klass == "gpai" for f in findings):
+        gpai_rule = next((r for r in rules.rules if r.klass == "gpai"), None)
+        if gpai_rule is not None:
+            findings.append(Finding(gpai_rule, ["general-purpose model"], "your answer"))
+    questions = [q for q in near if q]
+    profiling = text.match_any(rules.profiling_cues) or []
+    substantive = [f for f in findings if f.rule.klass != OUT_OF_SCOPE]
+    classes = [c for c in SEVERITY if any(f.rule.klass == c for f in substantive)]
+    klass = classes[0] if classes else "minimal"
+    basis = [f.rule.provision for f in substantive if f.rule.klass == klass]
+    exceptions = [e for f in substantive if f.rule.klass == klass for e in f.rule.exceptions]
+    confidence = 0.85 if findings else 0.8
+    if any(f.via != "description" for f in substantive if f.rule.klass == klass):
+        confidence -= 0.05
+    demoted = False
+    high_risk = [f for f in substantive if f.rule.klass == "high-risk"]
+    if klass == "high-risk" and all(f.rule.provision.startswith("euaia:annex-3") for f in high_risk):
+        exceptions, hinted = _art_6_3(rules, text, profiling, exceptions)
+        if hinted is not None:
+            demoted = True
+            classes = [c for c in classes if c != "high-risk"]
+            klass = classes[0] if classes else "minimal"
+            basis = [f.rule.provision for f in substantive if f.rule.klass == klass] or [rules.art_6_3]
+            confidence -= 0.15
+            questions.insert(0, hinted)
+    if klass == "minimal" and not basis:
+        basis = [f.rule.provision for f in ruled_out]
+        exceptions += [Caveat(f.rule.provision, f.rule.unless_text or "excluded") for f in ruled_out]
+    if role is None and (klass != "minimal" or ruled_out):
         questions.append(
             "Needs an answer: are you the provider (you develop it or have it developed and put it on the market "
             "under your name) or the deployer (you use it under your authority)?"
         )
-    gpai = answers.general_purpose
-    if gpai is None:
-        gpai = text.match_any(rules.gpai_cues) is not None
     in_scope, scope_note = _scope(rules, text, answers, jurisdictions)
-    if in_scope is None:
+    exclusions = [f for f in findings if f.rule.klass == OUT_OF_SCOPE]
+    would_be = None
+    if exclusions:
+        would_be, klass, basis = klass, OUT_OF_SCOPE, [f.rule.provision for f in exclusions]
+        scope_note = "; ".join(f"{f.rule.title} ({cite(f.rule.provision)})" for f in exclusions)
+    elif in_scope is False:
+        would_be, klass, basis = klass, OUT_OF_SCOPE, []
+    elif in_scope is None:
         questions.append(
             "Needs an answer: will it be placed on the EU market or used in the EU, or its output used in the EU?"
         )
     confidence -= 0.05 * min(len(questions), 4)
-    duties = _duties(rules, findings, classes, role, gpai)
+    duties = [] if klass == OUT_OF_SCOPE else _duties(rules, text, findings, classes, role, demoted)
     return Classification(
         klass=klass,
         title=rules.class_titles[klass],
-        findings=findings,
+        findings=substantive,
         exceptions=exceptions,
         confidence=round(max(confidence, 0.3), 2),
         questions=questions[:MAX_QUESTIONS],
         role=role,
         role_basis=role_basis,
         duties=duties,
-        in_scope=in_scope,
+        in_scope=in_scope if not exclusions else False,
         scope_note=scope_note,
-        gpai=gpai,
+        gpai="gpai" in classes,
+        basis=basis,
+        would_be=would_be,
+        ruled_out=ruled_out,
         profiling=profiling,
     )
 
 
-def _findings(rules: Rules, text: Text, answers: Answers) -> tuple[list[Finding], list[str]]:
-    """Rules that fired, in rule order, and the questions of the near misses (first group only)."""
-    findings, near = [], []
+def _findings(
+    rules: Rules, text: Text, answers: Answers, role: str | None
+) -> tuple[list[Finding], list[Finding], list[str]]:
+    """Rules that fired, rules an exception took out, and the questions of the near misses (the first
+    group of a rule's first cue present, the rest not). A sector answer stands in for one group of a
+    rule of that sector, and only when the description alone found nothing in the sector."""
+    findings, ruled_out, near, pending = [], [], [], []
     for rule in rules.rules:
-        words = text.match_any(rule.cues)
-        if words is not None:
-            findings.append(Finding(rule, words, "description"))
+        if rule.provider_only and role not in (None, "provider"):
             continue
-        if answers.sector and answers.sector in rule.sectors:
-            words = _all_but_one(text, rule.cues)
-            if words is not None:
-                findings.append(Finding(rule, [f"sector: {answers.sector}", *words], "sector answer"))
-                continue
-        anchor = rule.cues[0]  # the first group of the first cue is the rule's distinctive concept
+        words = text.match_any(rule.cues)
+        if words is None:
+            pending.append(rule)
+            continue
+        _record(rule, words, "description", text, findings, ruled_out)
+    sector = (answers.sector or "").strip().lower().replace(" ", "-")
+    covered = {s for f in findings + ruled_out for s in f.rule.sectors}
+    for rule in pending:
+        words = _sector_match(text, rule) if sector and sector in rule.sectors and sector not in covered else None
+        if words is not None:
+            _record(rule, [f"sector: {answers.sector}", *words], "sector answer", text, findings, ruled_out)
+            continue
+        anchor = rule.cues[0]
         if rule.question and len(anchor.groups) > 1 and text.first(anchor.groups[0]):
             near.append(f"Needs an answer: {rule.question[0].lower()}{rule.question[1:]}")
     fired = {f.rule.klass for f in findings}
     if "prohibited" in fired or "high-risk" in fired:  # near misses of milder classes matter less
         near = near[:2]
-    return findings, near
+    order = {r.id: i for i, r in enumerate(rules.rules)}
+    findings.sort(key=lambda f: order[f.rule.id])
+    return findings, ruled_out, near
 
 
-def _all_but_one(text: Text, cues: tuple[Cue, ...]) -> list[str] | None:
-    """The words of a cue of which every group but one occurs (the sector answer stands in for it)."""
-    for cue in cues:
-        found = [p for p in (text.first(g) for g in cue.groups) if p is not None]
-        if len(cue.groups) > 1 and len(found) >= len(cue.groups) - 1:
+def _record(
+    rule: Rule, words: list[str], via: str, text: Text, findings: list[Finding], ruled_out: list[Finding]
+) -> None:
+    exception = text.match_any(rule.unless) if rule.unless else None
+    if exception is not None:
+        ruled_out.append(Finding(rule, exception, "ruled out"))
+    else:
+        findings.append(Finding(rule, words, via))
+
+
+def _sector_match(text: Text, rule: Rule) -> list[str] | None:
+    """The words of a cue whose groups all occur but the one the sector answer stands in for."""
+    for cue in rule.cues:
+        if len(cue.groups) < 2 or rule.sector_group >= len(cue.groups):
+            continue
+        rest = Cue(tuple(g for i, g in enumerate(cue.groups) if i != rule.sector_group))
+        found = text.match(rest)
+        if found is not None:
             return found
     return None
 
@@ -225,8 +285,8 @@ def _art_6_3(
     rules: Rules, text: Text, profiling: list[str], exceptions: list[Caveat]
 ) -> tuple[list[Caveat], str | None]:
     """Art. 6(3): an Annex III system that only does a narrow or preparatory task is not high-risk,
-    unless it profiles people. Returns the exceptions to show and a question when the description hints
-    at one of them."""
+    unless it profiles people. Returns the exceptions to show and, when the description shows one of
+    those tasks, the question that confirms it (the class is then not high-risk)."""
     if profiling:
         return [*exceptions, Caveat(rules.art_6_3, f"{rules.profiling_text} (words: {', '.join(profiling)})")], None
     shown = [*exceptions, *(Caveat(c.provision, f"not high-risk if {c.text}") for c in rules.art_6_3_conditions)]
@@ -235,7 +295,8 @@ def _art_6_3(
         return shown, None
     return shown, (
         f"Needs an answer: does it only perform a task where {hinted[0].text} ({_cite(hinted[0].provision)})? "
-        "If so it may not be high-risk; the provider documents that assessment (Art. 6(4))."
+        "It is then not high-risk, provided the provider documents that assessment (Art. 6(4)) and registers "
+        "the system (Art. 49(2)); if it profiles people or does more, it is high-risk."
     )
 
 
@@ -243,6 +304,8 @@ def _role(rules: Rules, text: Text, answers: Answers) -> tuple[str | None, str]:
     if answers.role:
         return answers.role, "your answer"
     found = [role for role, cues in rules.role_cues.items() if text.match_any(cues) is not None]
+    if "importer" in found or "distributor" in found:
+        found = [r for r in found if r in ("importer", "distributor")]
     if len(found) == 1:
         return found[0], f"the description ({', '.join(text.match_any(rules.role_cues[found[0]]) or [])})"
     return None, "not stated"
@@ -263,25 +326,31 @@ def _scope(rules: Rules, text: Text, answers: Answers, jurisdictions: tuple[str,
     if words:
         return True, f"The description places it in the EU ({', '.join(words)}): the AI Act applies (Art. 2(1))."
     if jurisdictions:
-        return None, (
-            "The AI Act applies only if the system is placed on the EU market, used in the EU, or its output is "
-            "used in the EU (Art. 2(1)); the jurisdictions named do not include the EU."
+        return False, (
+            "No EU link: the jurisdictions named do not include the EU, so the AI Act does not apply (Art. 2(1)); "
+            "it would if the system were placed on the EU market, used in the EU, or its output used in the EU."
         )
     return None, "Whether the AI Act applies depends on the EU market or use in the EU (Art. 2(1))."
 
 
 def _duties(
-    rules: Rules, findings: list[Finding], classes: list[str], role: str | None, gpai: bool
+    rules: Rules, text: Text, findings: list[Finding], classes: list[str], role: str | None, demoted: bool
 ) -> list[Duty]:
+    """The duties of the classes that fired (most severe first), then those of any AI system; the
+    caller's role first. An Annex III system taken out by Art. 6(3) keeps the provider's two duties."""
     fired = {f.rule.id for f in findings}
     annex_iii = [f for f in findings if f.rule.provision.startswith("euaia:annex-3")]
     out: list[Duty] = []
-    groups = ["any", *(c for c in classes if c in rules.duties), *(["gpai"] if gpai else [])]
+    groups = [c for c in classes if c in rules.duties] + (["art-6-3"] if demoted else []) + ["any"]
     for group in groups:
         for duty in rules.duties.get(group, ()):
             if duty.when and not fired & set(duty.when):
                 continue
             if duty.annex_iii_only and not annex_iii:
+                continue
+            if duty.cues and text.match_any(duty.cues) is None:
+                continue
+            if any(d.provision == duty.provision for d in out):
                 continue
             condition = _condition(group, duty, findings)
             out.append(
@@ -297,9 +366,12 @@ def _condition(group: str, duty: DutyRule, findings: list[Finding]) -> str:
         return f"{roles} of any AI system"
     if group == "gpai":
         return f"{roles} of general-purpose AI models"
+    if group == "art-6-3":
+        return f"applies if Art. 6(3) takes the Annex III system out of high-risk; {roles}"
     matched = [f for f in findings if f.rule.klass == group and (not duty.when or f.rule.id in duty.when)]
     points = ", ".join(_cite(f.rule.provision) for f in matched)
-    label = {"high-risk": "high-risk", "prohibited": "a prohibited practice", "transparency": "Art. 50"}[group]
+    labels = {"high-risk": "high-risk", "prohibited": "a prohibited practice", "transparency": "Art. 50"}
+    label = labels.get(group, group)
     return f"applies if {label}: {points} matched; {roles}"
 
 
@@ -327,8 +399,8 @@ def load_classification_rules(registry_dir: Path) -> Rules:
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         class_titles = {c["id"]: str(c["title"]) for c in doc["classes"]}
-        if tuple(class_titles) != SEVERITY:
-            raise ClassificationRulesError(f"{CLASSES_FILE}: classes must be {list(SEVERITY)} in that order")
+        if tuple(class_titles) != CLASSES:
+            raise ClassificationRulesError(f"{CLASSES_FILE}: classes must be {list(CLASSES)} in that order")
         rules = tuple(_rule(raw, i, class_titles) for i, raw in enumerate(doc["rules"]))
         art = doc["art_6_3"]
         return Rules(
@@ -339,7 +411,6 @@ def load_classification_rules(registry_dir: Path) -> Rules:
             role_cues={r: parse_cues(c, f"role_cues.{r}") for r, c in doc["role_cues"].items()},
             profiling_cues=parse_cues(doc["profiling_cues"], "profiling_cues"),
             eu_cues=parse_cues(doc["eu_cues"], "eu_cues"),
-            gpai_cues=parse_cues(doc["gpai_cues"], "gpai_cues"),
             art_6_3=str(art["provision"]),
             art_6_3_conditions=tuple(
                 ExemptionRule(str(c["provision"]), str(c["text"]), parse_cues(c["cues"], f"art_6_3[{i}]"))
@@ -366,6 +437,10 @@ def _rule(raw: dict, position: int, classes: dict[str, str]) -> Rule:
         sectors=tuple(raw.get("sectors", [])),
         question=raw.get("question"),
         exceptions=tuple(Caveat(str(e["provision"]), str(e["text"])) for e in raw.get("exceptions", [])),
+        unless=parse_cues(raw["unless"], f"{where}.unless") if raw.get("unless") else (),
+        unless_text=raw.get("unless_text"),
+        provider_only=bool(raw.get("provider_only", False)),
+        sector_group=int(raw.get("sector_group", 0)),
     )
 
 
@@ -377,4 +452,5 @@ def _duty(raw: dict) -> DutyRule:
         applies_from=raw.get("applies_from"),
         when=tuple(raw.get("when", [])),
         annex_iii_only=bool(raw.get("annex_iii_only", False)),
+        cues=parse_cues(raw["cues"], f"duties {raw['provision']}") if raw.get("cues") else (),
     )

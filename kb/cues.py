@@ -4,9 +4,10 @@ situation in a free-text description without firing on a word alone.
 A *cue* is a list of groups of alternative phrases; it matches when **every** group has a phrase that
 occurs in the description. ``[[face, facial], [recognition, identify]]`` matches "facial recognition at
 the gate" but not "a face-to-face meeting". Phrases are matched on consecutive word stems, stop words
-kept ("our model" is not "model"), so "screens" meets "screening"; Japanese phrases are matched as
-written. A rule may list several cues (any of them matches), and remembers which words led to it, so
-the answer can quote them.
+kept ("our model" is not "model"), so "screens" meets "screening"; a phrase right after a negation
+("does not rank", "no face recognition") does not count; Japanese phrases are matched as written. A
+rule may list several cues (any of them matches), and remembers which words led to it, so the answer
+can quote them.
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ class Text:
             return phrase if phrase.lower() in self.lower else None
         n, (originals, stems) = len(tokens), self._words
         for i in range(len(stems) - n + 1):
-            if stems[i : i + n] == tokens:
+            if stems[i : i + n] == tokens and not _NEGATORS & set(originals[max(0, i - NEGATION_WINDOW) : i]):
                 return " ".join(originals[i : i + n])
         return None
 
@@ -108,6 +109,13 @@ class Text:
         return None
 
 
+# "does not rank or score anyone", "there is no face recognition": a phrase this close after a
+# negation does not count
+NEGATION_WINDOW = 3
+_NEGATORS = frozenset(
+    {"not", "no", "never", "without", "nor", "neither", "nobody", "none"}
+    | {"doesn't", "don't", "isn't", "cannot", "won't"}
+)
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
 _stemmer = Stemmer.Stemmer("english")
 _PHRASE_CACHE: dict[str, list[str]] = {}
