@@ -39,6 +39,7 @@ ROLES = (
     "business",  # CCPA
     "service-provider",  # CCPA
     "employer",
+    "developer",  # Colorado AI Act
     "company",  # a company's own internal policy binds the company
 )
 ALWAYS = "always"  # the conventional condition of a link with no condition beyond its theme or trigger
