@@ -45,10 +45,27 @@ def mapping_markdown(mapping: MappingRecord) -> str:
 
 def _bullet(clause: MappedClause) -> str:
     why = f" — {clause.why}" if clause.why else ""
-    return f"- [{clause.citation}]({clause.url}) {clause.title or ''} _({clause.reason})_{why}"
+    return f"- [{clause.citation}]({clause.url}) {clause.title or ''} _({clause.reason})_{why}{_qualification(clause)}"
 
 
-CSV_COLUMNS = ["section", "theme", "clause_id", "citation", "title", "source", "binding", "reason", "why", "url"]
+def _qualification(clause: MappedClause) -> str:
+    """The crosswalk link's type, condition, date and limits, so the review record keeps them."""
+    link = clause.link
+    if link is None:
+        return ""
+    parts = [link.type]
+    if link.condition != "always":
+        parts.append(f"applies if: {link.condition}")
+    if link.applies_from:
+        parts.append(f"from {link.applies_from}")
+    parts.append(f"limits: {link.limits}")
+    return f" [{'; '.join(parts)}; checked {link.checked}]"
+
+
+CSV_COLUMNS = [
+    "section", "theme", "clause_id", "citation", "title", "source", "binding", "reason", "why", "url",
+    "link_type", "condition", "applies_from", "limits", "confidence", "checked",
+]  # fmt: skip
 
 
 def mapping_csv(mapping: MappingRecord) -> str:
@@ -77,6 +94,7 @@ def mapping_csv(mapping: MappingRecord) -> str:
                 check.reason,
                 check.statement,
                 "",
+                *[""] * 6,
             ]
         )
     return out.getvalue()
@@ -94,4 +112,12 @@ def _row(section: str, theme: str, clause: MappedClause) -> list:
         clause.reason,
         clause.why or "",
         clause.url,
+        *_link_cells(clause),
     ]
+
+
+def _link_cells(clause: MappedClause) -> list:
+    link = clause.link
+    if link is None:
+        return [""] * 6
+    return [link.type, link.condition, link.applies_from or "", link.limits, link.confidence, link.checked]

@@ -116,3 +116,20 @@ def test_kb_check_exits_non_zero_on_a_broken_link(ingested, tmp_path: Path, monk
     result = CliRunner().invoke(app, ["check"])
     assert result.exit_code == 1, result.output
     assert "gdpr:art-57(1): an institutional provision" in result.output
+
+
+def test_the_review_record_exports_keep_type_condition_date_and_limits() -> None:
+    from api.export import CSV_COLUMNS, _bullet, _row
+    from api.presenters import qualified_link
+    from api.schemas import MappedClause
+
+    link = load_crosswalk(FIXTURE).theme("oversight").clauses[0]
+    clause = MappedClause(
+        id=link.id, citation="Law Art. 2(1)", source="law", binding=True, url="https://example.org", reason="crosswalk",
+        why=link.why, link=qualified_link(link),
+    )  # fmt: skip
+    bullet = _bullet(clause)
+    assert "[implements; applies if: high-risk system; from 2026-08-02; limits: Deployers only.; checked" in bullet
+    row = dict(zip(CSV_COLUMNS, _row("clause", "oversight", clause), strict=True))
+    assert (row["link_type"], row["condition"], str(row["applies_from"])) == ("implements", "high-risk system", "2026-08-02")
+    assert clause.model_dump(mode="json")["link"]["roles"] == ["deployer"]  # the API's shape
