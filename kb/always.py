@@ -25,9 +25,14 @@ class AlwaysAppliesError(ValueError):
 class Item:
     id: str
     reason: str
-    situation: str | None = None  # the named cue set that must match, e.g. "vendor"
+    situations: tuple[str, ...] = ()  # named cue sets, any of which brings it in, e.g. ("vendor",)
+    classes: tuple[str, ...] = ()  # AI Act classes that bring it in
     cues: tuple[Cue, ...] = ()
     hints: tuple[Item, ...] = ()
+
+    @property
+    def situational(self) -> bool:
+        return bool(self.situations or self.classes)
 
 
 @dataclass(frozen=True)
@@ -54,23 +59,35 @@ class Applying:
     id: str
     reason: str
     words: tuple[str, ...] = ()
+    situational: bool = False  # brought in by the situation, not by any processing
 
 
-def applying(rules: AlwaysRules, jurisdiction: Jurisdiction, text: Text) -> list[Applying]:
+def applying(rules: AlwaysRules, jurisdiction: Jurisdiction, text: Text, classes: tuple[str, ...]) -> list[Applying]:
+    """The items that apply: every unconditional one, and the situational ones the description shows."""
     out = []
     for item in jurisdiction.items:
-        words: list[str] = []
-        if item.situation:
-            found = text.match_any(rules.situations[item.situation])
-            if found is None:
+        words: tuple[str, ...] = ()
+        if item.situational:
+            words = _situation_words(rules, item, text, classes)
+            if not words:
                 continue
-            words = found
-        out.append(Applying(item.id, item.reason, tuple(words)))
+        out.append(Applying(item.id, item.reason, words, item.situational))
         for hint in item.hints:
             found = text.match_any(hint.cues)
             if found is not None:
-                out.append(Applying(hint.id, hint.reason, tuple(found)))
+                out.append(Applying(hint.id, hint.reason, tuple(found), True))
     return out
+
+
+def _situation_words(rules: AlwaysRules, item: Item, text: Text, classes: tuple[str, ...]) -> tuple[str, ...]:
+    matched_classes = [c for c in item.classes if c in classes]
+    if matched_classes:
+        return (f"AI Act class: {matched_classes[0]}",)
+    for situation in item.situations:
+        found = text.match_any(rules.situations[situation])
+        if found is not None:
+            return tuple(found)
+    return ()
 
 
 def personal_data_words(rules: AlwaysRules, text: Text) -> list[str] | None:
@@ -104,14 +121,12 @@ def _jurisdiction(code: str, raw: dict, situations: dict[str, tuple[Cue, ...]]) 
 
 
 def _item(raw: dict, situations: dict[str, tuple[Cue, ...]], where: str) -> Item:
-    named = raw.get("cues")
-    situation = None
-    if named:
-        situation = named[0]
+    named = tuple(raw.get("cues") or ())
+    for situation in named:
         if situation not in situations:
             known = sorted(situations)
             raise AlwaysAppliesError(f"{ALWAYS_FILE}: {where}: unknown situation {situation!r}; known: {known}")
     hints = tuple(
         Item(str(h["id"]), str(h["reason"]), cues=parse_cues(h["cues"], f"{where}.hints")) for h in raw.get("hints", [])
     )
-    return Item(str(raw["id"]), str(raw["reason"]), situation, hints=hints)
+    return Item(str(raw["id"]), str(raw["reason"]), named, tuple(raw.get("classes") or ()), hints=hints)

@@ -69,15 +69,20 @@ class Text:
     def stems(self) -> list[str]:
         return self._words[1]
 
+    @cached_property
+    def _positions(self) -> dict[str, list[int]]:
+        positions: dict[str, list[int]] = {}
+        for i, stem in enumerate(self.stems):
+            positions.setdefault(stem, []).append(i)
+        return positions
+
     def find(self, phrase: str) -> str | None:
         """The description's own words for ``phrase``, or None when it does not occur."""
-        if any(is_cjk(c) for c in phrase):
-            return phrase if phrase in self.lower else None
         tokens = _phrase_tokens(phrase)
-        if not tokens:
+        if tokens is None:  # Japanese, or nothing to stem: as written
             return phrase if phrase.lower() in self.lower else None
         n, (originals, stems) = len(tokens), self._words
-        for i in range(len(stems) - n + 1):
+        for i in self._positions.get(tokens[0], ()):
             if stems[i : i + n] == tokens and not _NEGATORS & set(originals[max(0, i - NEGATION_WINDOW) : i]):
                 return " ".join(originals[i : i + n])
         return None
@@ -118,7 +123,7 @@ _NEGATORS = frozenset(
 )
 _WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?")
 _stemmer = Stemmer.Stemmer("english")
-_PHRASE_CACHE: dict[str, list[str]] = {}
+_PHRASE_CACHE: dict[str, list[str] | None] = {}
 
 
 def words_and_stems(text: str) -> tuple[list[str], list[str]]:
@@ -128,8 +133,10 @@ def words_and_stems(text: str) -> tuple[list[str], list[str]]:
     return originals, _stemmer.stemWords([w.replace("’", "'").removesuffix("'s") for w in plain])
 
 
-def _phrase_tokens(phrase: str) -> list[str]:
-    tokens = _PHRASE_CACHE.get(phrase)
-    if tokens is None:
-        tokens = _PHRASE_CACHE[phrase] = words_and_stems(unicodedata.normalize("NFKC", phrase).lower())[1]
-    return tokens
+def _phrase_tokens(phrase: str) -> list[str] | None:
+    """The stems of a phrase, or None for one matched as written (Japanese, or no word in it)."""
+    if phrase not in _PHRASE_CACHE:
+        cjk = any(is_cjk(c) for c in phrase)
+        stems = words_and_stems(unicodedata.normalize("NFKC", phrase).lower())[1]
+        _PHRASE_CACHE[phrase] = None if cjk or not stems else stems
+    return _PHRASE_CACHE[phrase]

@@ -38,10 +38,11 @@ from kb.crosswalk import Crosswalk, Link, Theme, Trigger
 from kb.cues import Text, parse_cues
 from kb.embedding import Embedder
 from kb.highlight import best_sentences, query_terms
+from kb.ids import ClauseId, InvalidClauseId
 from kb.knowledge import CatalogEntry, KnowledgeBase
 from kb.lexical import tokenize
 from kb.models import CheckItem
-from kb.provisions import ProvisionKinds, load_provision_kinds
+from kb.provisions import Condition, ProvisionKinds, load_provision_kinds
 from kb.search import Filters, Hit, InvalidQuery, reciprocal_rank_fusion, search
 from kb.sheets import SheetDecision, decide, load_sheets
 from kb.triggers import detect_triggers
@@ -51,6 +52,10 @@ SEARCH_DEPTH = 30
 STRONG_HITS = 3  # the top results whose cross-references are followed
 REFERENCES_PER_HIT = 2
 ROLES = ("provider", "deployer", "importer", "distributor")
+KEY_DUTIES = 5  # the caller's duties read first; the rest after what always applies
+# a jurisdiction is a country or state code (EU, JP, US-CA, UK, US-NY…), OECD, or internal; one whose
+# binding law the knowledge base lacks is accepted and answered with a statement that it is missing
+JURISDICTION = re.compile(r"^(?:[A-Z]{2}(?:-[A-Z0-9]{1,3})?|OECD|internal)$")
 # a jurisdiction the description names, when the caller names none (EU cues come from the AI Act rules)
 _NAMED = {
     "US-CA": parse_cues([[["california", "californian", "californians", "ccpa", "cpra", "カリフォルニア"]]], "US-CA"),
@@ -114,7 +119,8 @@ class JurisdictionResult:
     missing: str | None  # said when the binding law is not in the knowledge base
     condition: str | None
     personal_data: list[str] | None  # the words that show personal data, None if none do
-    always: list[Supporting]
+    always: list[Supporting]  # what applies to any processing of personal data there
+    situational: list[Supporting]  # what this use case's situation brings (a vendor abroad, decisions, …)
     named_by: str  # "request", "description" or "default"
 
 
@@ -131,13 +137,23 @@ class Mapping:
     context: list[Supporting] = field(default_factory=list)  # found, but obliging no one by itself
 
     def provisions(self) -> list[str]:
-        """Every binding provision of the answer in the order a reviewer reads it: the AI Act class, the
-        duties for the caller's role, what always applies, what the use case triggers, the themes'."""
+        """Every provision of the answer, in the order a reviewer should read them: what decides the AI
+        Act class, the first duties for the caller's role, what the situation brings, what the data
+        categories trigger, what always applies, then the rest of the duties, the other triggered
+        provisions and the themes' clauses."""
         ids: list[str] = []
-        if self.classification is not None:
-            ids += [f.rule.provision for f in self.classification.findings]
-            ids += [d.provision for d in self.classification.duties if d.for_caller]
+        duties: list[str] = []
+        c = self.classification
+        if c is not None:
+            ids += c.basis + c.transparency
+            if c.klass == "prohibited":
+                ids += [e.provision for e in c.exceptions]
+            duties = [d.provision for d in c.duties if d.for_caller]
+        ids += duties[:KEY_DUTIES]
+        ids += [s.clause.id for j in self.jurisdictions for s in j.situational]
+        ids += [s.clause.id for s in self.direct if s.reason == "data category"]
         ids += [s.clause.id for j in self.jurisdictions for s in j.always]
+        ids += duties[KEY_DUTIES:]
         ids += [s.clause.id for s in self.direct]
         ids += [s.clause.id for t in self.themes for s in t.clauses]
         return list(dict.fromkeys(ids))
@@ -175,19 +191,27 @@ def map_use_case(
     for item in [s for t in themes for s in t.principles + t.clauses] + found:
         _qualify(kb, kinds, classification, item)
     direct = [s for s in found if _directly_triggered(kinds, classification, s)]
-    context = [s for s in found if s not in direct]
+    context = [s for s in found if s not in direct and kb.sources[s.clause.source_id].kind != "internal"]
     checklist = _checklist(kb, themes, fired, request.phase, excluded)
     jurisdictions = _jurisdictions(kb, kinds, classification, request, text, terms, registry)
+    shown = [s for t in themes for s in t.principles + t.clauses] + direct
+    shown += [s for j in jurisdictions for s in j.always + j.situational]
+    for item in shown:  # only what is shown gets its highlights: they are the costly part
+        item.highlights = best_sentences(terms, _full_text(kb, item.clause))
     return Mapping(
         request, themes, direct, checklist, [t.id for t in fired], classification, jurisdictions, sheets, context
     )
 
 
 def _qualify(kb: KnowledgeBase, kinds: ProvisionKinds, classification: Classification, item: Supporting) -> None:
-    """Say what kind of provision it is and, where its duty holds only in a situation, which."""
+    """Say what kind of provision it is and, where its duty holds only in a situation, which, and
+    whether the AI Act class found meets it."""
     item.kind = kinds.kind_of(kb, item.clause).id
+    status = provision_condition(kinds, classification, item.clause.id)
     if item.condition is None:
-        item.condition = provision_condition(kinds, classification, item.clause.id)
+        item.condition = status
+    elif status and (kinds.condition_of(item.clause.id) or _NO_CLASS).requires:
+        item.condition = f"{item.condition} — {status}"
 
 
 def provision_condition(kinds: ProvisionKinds, classification: Classification, clause_id: str) -> str | None:
@@ -205,6 +229,9 @@ def provision_condition(kinds: ProvisionKinds, classification: Classification, c
         points = ", ".join(cite(f.rule.provision) for f in matched)
         return f"applies if {condition.requires}: {points} matched"
     return f"{condition.text}; the description does not show it"
+
+
+_NO_CLASS = Condition((), "", None)
 
 
 def _directly_triggered(kinds: ProvisionKinds, classification: Classification, item: Supporting) -> bool:
@@ -238,35 +265,51 @@ def _jurisdictions(
     terms: frozenset[str],
     registry: Path,
 ) -> list[JurisdictionResult]:
-    """Per jurisdiction, binding law first: what applies to any processing of personal data there, or
-    an explicit statement that its binding law is not in the knowledge base."""
+    """Per jurisdiction, binding law first: what applies to any processing of personal data there and
+    what the situation brings, or an explicit statement that its binding law is not in the knowledge
+    base."""
     rules = load_always(registry)
-    named = _named_jurisdictions(rules, request, text, classification)
     personal = personal_data_words(rules, text)
+    classes = tuple(classification.classes)
     out = []
-    for code, named_by in named:
+    for code, named_by in _named_jurisdictions(rules, request, text, classification):
         config = rules.jurisdictions.get(code)
-        if config is None:
-            continue
-        present = [s for s in config.binding if s in kb.sources]
-        missing = None
+        binding = config.binding if config else ()
+        present = [s for s in binding if s in kb.sources]
         if not present:
-            others = sorted(s.short_name for s in kb.sources.values() if s.jurisdiction == code)
-            missing = (
-                f"{config.title}: the binding law ({config.law_name}) is not in the knowledge base"
-                + (f"; only non-binding texts are ({', '.join(others)})" if others else "")
-                + ". Nothing here replaces a review under that law."
-            )
+            present = sorted(s.id for s in kb.sources.values() if s.jurisdiction == code and s.binding)
+        title = config.title if config else code
+        missing = None if present else _missing_law(kb, code, title, config.law_name if config else None)
         items = []
-        for found in always_applying(rules, config, text):
+        for found in always_applying(rules, config, text, classes) if config else []:
             clause = kb.clauses.get(found.id)
-            if clause is None or clause.source_id not in present:
-                continue
-            items.append(_always_item(kb, kinds, classification, clause, found, personal, terms))
+            if clause is not None and clause.source_id in present and not clause.repealed:
+                items.append((found, _always_item(kb, kinds, classification, clause, found, personal)))
         out.append(
-            JurisdictionResult(code, config.title, present, missing, config.condition, personal, items, named_by)
+            JurisdictionResult(
+                code,
+                title,
+                present,
+                missing,
+                config.condition if config else None,
+                personal,
+                [item for found, item in items if not found.situational],
+                [item for found, item in items if found.situational],
+                named_by,
+            )
         )
     return out
+
+
+def _missing_law(kb: KnowledgeBase, code: str, title: str, law_name: str | None) -> str:
+    others = sorted(s.short_name for s in kb.sources.values() if s.jurisdiction == code)
+    law = f"the binding law ({law_name})" if law_name else "no binding law of this jurisdiction"
+    verb = "is not" if law_name else "is"
+    return (
+        f"{title}: {law} {verb} in the knowledge base"
+        + (f"; only non-binding texts are ({', '.join(others)})" if others else "")
+        + ". Nothing here replaces a review under that law."
+    )
 
 
 def _always_item(
@@ -276,10 +319,9 @@ def _always_item(
     clause: CatalogEntry,
     found: Applying,
     personal: list[str] | None,
-    terms: frozenset[str],
 ) -> Supporting:
     why = found.reason + (f" (the description says: {', '.join(found.words)})" if found.words else "")
-    item = _supporting(kb, clause, "always applies", why, terms)
+    item = Supporting(clause, "situation" if found.situational else "always applies", why)
     item.kind = kinds.kind_of(kb, clause).id
     condition = provision_condition(kinds, classification, clause.id)
     if personal is None:
@@ -294,7 +336,7 @@ def _named_jurisdictions(
     rules, request: MapRequest, text: Text, classification: Classification
 ) -> list[tuple[str, str]]:
     if request.jurisdictions:
-        return [(j, "request") for j in request.jurisdictions if j in rules.jurisdictions]
+        return [(j, "request") for j in request.jurisdictions if j not in ("OECD", "internal")]
     named = []
     if classification.in_scope:
         named.append(("EU", "description"))
@@ -310,9 +352,11 @@ def check_request(request: MapRequest, crosswalk: Crosswalk) -> None:
         raise InvalidQuery("the description is empty: describe the use case in a few sentences")
     if len(description) > MAX_DESCRIPTION_CHARS:
         raise InvalidQuery(f"the description is {len(description)} characters; the limit is {MAX_DESCRIPTION_CHARS}")
-    unknown = set(request.jurisdictions) - set(JURISDICTIONS)
-    if unknown:
-        raise InvalidQuery(f"unknown jurisdiction(s) {sorted(unknown)}; known: {list(JURISDICTIONS)}")
+    malformed = sorted(j for j in request.jurisdictions if not JURISDICTION.match(j))
+    if malformed:
+        raise InvalidQuery(
+            f"malformed jurisdiction(s) {malformed}: use a code such as {', '.join(JURISDICTIONS)}, UK or US-NY"
+        )
     if request.phase is not None and request.phase not in PHASES:
         raise InvalidQuery(f"unknown phase {request.phase!r}; known: {list(PHASES)}")
     categories = {t.id for t in crosswalk.triggers}
@@ -338,8 +382,13 @@ def _fired_triggers(crosswalk: Crosswalk, request: MapRequest) -> list[Trigger]:
     return [f.trigger for f in detect_triggers(crosswalk.triggers, request.description, request.data_categories)]
 
 
+@lru_cache(maxsize=8192)
+def _term_tokens(term: str) -> list[str]:
+    return tokenize(term)
+
+
 def _term_occurs(term: str, words: list[str], text: str) -> bool:
-    term_tokens = tokenize(term)
+    term_tokens = _term_tokens(term)
     if not term_tokens:
         return False
     if any(ord(c) > 0x3000 for c in term):  # Japanese: match as written
@@ -361,9 +410,10 @@ def _rank_themes(
     order = np.argsort(-similarity, kind="stable")
     by_similarity = [(themes[i].id, 0.0) for i in order]
     votes: dict[str, float] = {}
+    linked = _linked_units(crosswalk)
     for rank, hit in enumerate(hits, 1):
         for theme in themes:
-            if any(link.id in (hit.unit.id, hit.clause.id) for link in theme.links):
+            if hit.unit.id in linked[theme.id]:  # the theme links the article or one of its paragraphs
                 votes[theme.id] = votes.get(theme.id, 0.0) + 1.0 / (10 + rank)
     by_votes = sorted(votes.items(), key=lambda item: -item[1])
     raised: dict[str, float] = {}
@@ -375,6 +425,19 @@ def _rank_themes(
     fused = dict(reciprocal_rank_fusion([by_similarity, by_votes, by_triggers], k=5, weights=[1.0, 1.0, 2.0]))
     top = max(fused.values())
     return sorted(((t, round(fused.get(t.id, 0.0) / top, 4)) for t in themes), key=lambda item: -item[1])
+
+
+@lru_cache(maxsize=4)
+def _linked_units(crosswalk: Crosswalk) -> dict[str, frozenset[str]]:
+    """The articles (units) each theme links, itself or through a paragraph or point."""
+    return {t.id: frozenset(_unit_of(link.id) for link in t.links) for t in crosswalk.themes}
+
+
+def _unit_of(clause_id: str) -> str:
+    try:
+        return str(ClauseId.parse(clause_id).unit)
+    except InvalidClauseId:
+        return clause_id
 
 
 def _theme_match(
@@ -508,8 +571,11 @@ def _supporting(
     condition: str | None = None,
     link: Link | None = None,
 ) -> Supporting:
-    text = clause.text or " ".join(c.text for c in kb.children(clause.id))
-    return Supporting(clause, reason, why, score, best_sentences(terms, text), condition=condition, link=link)
+    return Supporting(clause, reason, why, score, [], condition=condition, link=link)
+
+
+def _full_text(kb: KnowledgeBase, clause: CatalogEntry) -> str:
+    return clause.text or " ".join(c.text for c in kb.children(clause.id))
 
 
 def theme_vectors(embedder: Embedder, crosswalk: Crosswalk) -> np.ndarray:

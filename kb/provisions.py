@@ -6,7 +6,7 @@ written once as data, so that "directly triggered" only lists what obliges someo
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -55,6 +55,7 @@ class UnitRange:
         return tuple(h - lo for h, lo in zip(self.high, self.low, strict=False))
 
 
+@lru_cache(maxsize=16384)
 def _split(base: str) -> tuple[str, tuple[int, ...]]:
     """``art-51`` -> ("art", (51,)); ``1798.199.100`` -> ("", (1798, 199, 100))."""
     match = re.match(r"^([a-z]*)-?([0-9][0-9.]*)$", base)
@@ -84,10 +85,18 @@ class ProvisionKinds:
     containers: dict[str, str]  # chapter or section id -> kind
     units: tuple[tuple[UnitRange, str], ...]
     conditions: tuple[Condition, ...]
+    _cache: dict = field(default_factory=dict, compare=False, repr=False)  # kinds are asked again and again
+    _conditions: dict = field(default_factory=dict, compare=False, repr=False)
 
     def kind_of(self, kb: KnowledgeBase, clause: CatalogEntry) -> Kind:
         """The kind of a clause: its unit's rule, else its section's, else its chapter's, else the law's
         default; sources without rules are principles (non-binding) or obligations (binding)."""
+        key = (kb.version, clause.id)
+        if key not in self._cache:
+            self._cache[key] = self._kind_of(kb, clause)
+        return self._cache[key]
+
+    def _kind_of(self, kb: KnowledgeBase, clause: CatalogEntry) -> Kind:
         if clause.kind == "recital":
             return self.kinds[RECITAL]
         source = kb.sources.get(clause.source_id)
@@ -111,6 +120,11 @@ class ProvisionKinds:
         return None
 
     def condition_of(self, clause_id: str) -> Condition | None:
+        if clause_id not in self._conditions:
+            self._conditions[clause_id] = self._condition_of(clause_id)
+        return self._conditions[clause_id]
+
+    def _condition_of(self, clause_id: str) -> Condition | None:
         try:
             parsed = ClauseId.parse(clause_id)
         except InvalidClauseId:

@@ -57,9 +57,18 @@ def decide(sheets: tuple[Sheet, ...], description: str, present: set[str]) -> li
             out.append(SheetDecision(sheet.source_id, sheet.title, True, why))
             continue
         words = text.match_any(tuple(Cue(cue) for cue in sheet.scope.match))
+        veto = text.match_any(tuple(Cue(cue) for cue in sheet.scope.unless)) if words else None
+        if words and veto:
+            why = f"out of scope: {', '.join(repr(w) for w in veto)} — the sheet covers {_lower(sheet.scope.summary)}"
+            out.append(SheetDecision(sheet.source_id, sheet.title, False, why))
+            continue
         if words:
             why = f"in scope ({sheet.scope.summary}): the description says {', '.join(repr(w) for w in words)}"
         else:
-            why = f"out of scope: the sheet covers {sheet.scope.summary[0].lower()}{sheet.scope.summary[1:]}"
+            why = f"out of scope: the sheet covers {_lower(sheet.scope.summary)}"
         out.append(SheetDecision(sheet.source_id, sheet.title, bool(words), why))
     return out
+
+
+def _lower(sentence: str) -> str:
+    return sentence[:1].lower() + sentence[1:]

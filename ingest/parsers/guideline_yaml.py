@@ -69,7 +69,7 @@ _TRAILING_NUMBER_RE = re.compile(r"(\d+)$")
 _LAST_PATH_STEP_RE = re.compile(r"(^|\.)[^.\[]+$|\[\d+\]$")
 
 _TOP_KEYS = ({"format", "source"}, {"scope", "principles", "sections", "checks"})
-_SCOPE_KEYS = ({"summary", "match"}, {"technologies", "data_categories", "purposes"})
+_SCOPE_KEYS = ({"summary", "match"}, {"unless", "technologies", "data_categories", "purposes"})
 _SOURCE_KEYS = (
     {"id", "title", "issuer", "language", "version_date"},
     {"url", "based_on", "summary"},
@@ -101,11 +101,13 @@ class SheetScope:
     """The use cases a sheet covers: its items come back only for a use case in scope.
 
     ``match`` holds cues, each a tuple of groups of alternative phrases that must all occur in the
-    description (``kb/cues.py``); the use case is in scope when one cue matches.
+    description (``kb/cues.py``); the use case is in scope when one cue matches and no ``unless`` cue
+    does.
     """
 
     summary: str
     match: tuple[tuple[tuple[str, ...], ...], ...]
+    unless: tuple[tuple[tuple[str, ...], ...], ...] = ()  # cues that take a use case out ("no face recognition")
     technologies: tuple[str, ...] = ()
     data_categories: tuple[str, ...] = ()
     purposes: tuple[str, ...] = ()
@@ -279,13 +281,23 @@ class _Parser:
 
     def _scope(self, value: Any, path: str) -> SheetScope:
         self._require_mapping(value, path, _SCOPE_KEYS)
-        match = value["match"]
+        return SheetScope(
+            summary=self._string(value, "summary", path),
+            match=self._cues(value["match"], f"{path}.match"),
+            unless=self._cues(value["unless"], f"{path}.unless") if "unless" in value else (),
+            technologies=tuple(self._string_list(value, "technologies", path)),
+            data_categories=self._data_categories(value, path),
+            purposes=tuple(self._string_list(value, "purposes", path)),
+        )
+
+    def _cues(self, match: Any, path: str) -> tuple[tuple[tuple[str, ...], ...], ...]:
+        """``[[a, b], [c]]`` (one cue: groups of phrases that must all occur) or a list of such cues."""
         cues = match if isinstance(match, list) and match and all(
             isinstance(c, list) and c and all(isinstance(g, list) for g in c) for c in match
         ) else [match]
         parsed = []
         for i, cue in enumerate(cues):
-            cue_path = f"{path}.match" + (f"[{i}]" if len(cues) > 1 else "")
+            cue_path = path + (f"[{i}]" if len(cues) > 1 else "")
             if not isinstance(cue, list) or not cue:
                 self._fail(cue_path, "expected groups of phrases, e.g. [[face, facial], [recognition, verify]]")
             groups = []
@@ -295,17 +307,7 @@ class _Parser:
                     self._fail(f"{cue_path}[{k}]", "expected a non-empty list of phrases")
                 groups.append(tuple(" ".join(p.split()) for p in phrases))
             parsed.append(tuple(groups))
-        categories = self._string_list(value, "data_categories", path)
-        for k, category in enumerate(categories):
-            if not _SLUG_RE.match(category):
-                self._fail(f"{path}.data_categories[{k}]", f"{category!r} is not a lower-case slug like 'biometric'")
-        return SheetScope(
-            summary=self._string(value, "summary", path),
-            match=tuple(parsed),
-            technologies=tuple(self._string_list(value, "technologies", path)),
-            data_categories=tuple(categories),
-            purposes=tuple(self._string_list(value, "purposes", path)),
-        )
+        return tuple(parsed)
 
     def _principles(self, value: Any, path: str) -> None:
         for i, item in enumerate(self._list(value, path)):
