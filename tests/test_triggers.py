@@ -18,6 +18,7 @@ POSITIVE = {
         "Staff unlock the warehouse door with their fingerprint.",
         "Photos of visitors' faces are taken at the gate. The system matches them against a watchlist.",
         "コンビニの入口で顔認証を使って常連客を識別する。",
+        "日本の小売チェーンが店舗の入口で顔認識を使う。",
         "The call centre analyses callers' voice to detect emotions.",
     ],
     "health": [
@@ -77,6 +78,7 @@ NEGATIVE = {
         "A customer-facing chatbot identifies the intent of each question.",
         "We generate product photos with a diffusion model; models' faces appear in the images.",
         "The voice assistant transcribes meeting notes.",
+        "店舗の入口で来店客数をカメラで数える。",
     ],
     "health": [
         "The monitoring dashboard shows the health of our servers.",
