@@ -53,6 +53,7 @@ class Rule:
     unless_text: str | None = None
     provider_only: bool = False  # only a provider can be in this class (general-purpose models)
     sector_group: int = 0  # the group of each cue that a sector answer stands in for
+    refs: tuple[str, ...] = ()  # further provisions that decide the class with it (Art. 6(1) and Annex I)
 
 
 @dataclass(frozen=True)
@@ -134,6 +135,7 @@ class Classification:
     basis: list[str] = field(default_factory=list)  # the provisions that decide the class
     would_be: str | None = None  # out of scope for want of an EU link: the class it would have
     ruled_out: list[Finding] = field(default_factory=list)  # rules an exception took out
+    effective: list[str] = field(default_factory=list)  # the classes that hold after Art. 6(3)
     profiling: list[str] = field(default_factory=list)
 
     @property
@@ -142,9 +144,8 @@ class Classification:
 
     @property
     def classes(self) -> list[str]:
-        """Every class that fired, most severe first (a high-risk chatbot also has Art. 50 duties)."""
-        fired = {f.rule.klass for f in self.findings}
-        return [c for c in SEVERITY if c in fired] or ["minimal"]
+        """Every class that holds, most severe first (a high-risk chatbot also has Art. 50 duties)."""
+        return self.effective or ["minimal"]
 
     @property
     def transparency(self) -> list[str]:
@@ -152,7 +153,8 @@ class Classification:
         return [f.rule.provision for f in self.findings if f.rule.klass == "transparency"]
 
     def matched(self, klass: str) -> list[Finding]:
-        return [f for f in self.findings if f.rule.klass == klass]
+        """The findings of a class that holds (none for an Annex III point Art. 6(3) took out)."""
+        return [f for f in self.findings if f.rule.klass == klass and klass in self.effective]
 
 
 def classify(rules: Rules, description: str, answers: Answers, jurisdictions: tuple[str, ...] = ()) -> Classification:
@@ -168,7 +170,7 @@ def classify(rules: Rules, description: str, answers: Answers, jurisdictions: tu
     substantive = [f for f in findings if f.rule.klass != OUT_OF_SCOPE]
     classes = [c for c in SEVERITY if any(f.rule.klass == c for f in substantive)]
     klass = classes[0] if classes else "minimal"
-    basis = [f.rule.provision for f in substantive if f.rule.klass == klass]
+    basis = [p for f in substantive if f.rule.klass == klass for p in (f.rule.provision, *f.rule.refs)]
     exceptions = [e for f in substantive if f.rule.klass == klass for e in f.rule.exceptions]
     confidence = 0.85 if findings else 0.8
     if any(f.via != "description" for f in substantive if f.rule.klass == klass):
@@ -222,6 +224,7 @@ def classify(rules: Rules, description: str, answers: Answers, jurisdictions: tu
         basis=basis,
         would_be=would_be,
         ruled_out=ruled_out,
+        effective=classes if klass != OUT_OF_SCOPE else [],
         profiling=profiling,
     )
 
@@ -342,6 +345,8 @@ def _duties(
     annex_iii = [f for f in findings if f.rule.provision.startswith("euaia:annex-3")]
     out: list[Duty] = []
     groups = [c for c in classes if c in rules.duties] + (["art-6-3"] if demoted else []) + ["any"]
+    if not classes:
+        groups.append("minimal")
     for group in groups:
         for duty in rules.duties.get(group, ()):
             if duty.when and not fired & set(duty.when):
@@ -441,6 +446,7 @@ def _rule(raw: dict, position: int, classes: dict[str, str]) -> Rule:
         unless_text=raw.get("unless_text"),
         provider_only=bool(raw.get("provider_only", False)),
         sector_group=int(raw.get("sector_group", 0)),
+        refs=tuple(raw.get("refs", [])),
     )
 
 
