@@ -37,6 +37,7 @@ POSITIVE = {
         "A university uses AI to rank applicants for admission.",
         "An online proctoring tool flags students who may be cheating during exams.",
         "AI grades students' essays at a vocational training institution.",
+        "Remote exam software records pupils' webcams and evaluates whether they look away from the screen.",
     ],
     "location": [
         "A delivery app records drivers' GPS location every minute.",
@@ -54,6 +55,7 @@ POSITIVE = {
         "The system monitors employee productivity and flags low performers.",
         "Recruitment: the chatbot interviews job applicants first.",
         "人事評価にAIを使って従業員を評価する。",
+        "A delivery platform ranks its riders by speed and assigns the best shifts to the top ones.",
     ],
     "credit": [
         "A bank uses a model to assess the creditworthiness of loan applicants.",
@@ -79,6 +81,7 @@ NEGATIVE = {
         "We generate product photos with a diffusion model; models' faces appear in the images.",
         "The voice assistant transcribes meeting notes.",
         "店舗の入口で来店客数をカメラで数える。",
+        "A blurred photo in which the child's face is still recognizable was posted online.",
     ],
     "health": [
         "The monitoring dashboard shows the health of our servers.",
@@ -94,11 +97,13 @@ NEGATIVE = {
         "We run A/B tests on the checkout page.",
         "Unit tests run on every commit of the school's website.",
         "A chatbot explains the history of the French revolution.",
+        "Both bidders submitted an application and were evaluated on price and delivery time.",
     ],
     "location": [
         "A chatbot tells customers our store location and opening hours.",
         "Order tracking: customers see where their parcel is.",
         "We track bugs in an issue tracking system.",
+        "The following locations are covered by the retention policy.",
     ],
     "surveillance": [
         "A model generates marketing videos from a text prompt.",
@@ -116,6 +121,7 @@ NEGATIVE = {
         "The photo credit appears under each generated image.",
         "We detect credit card fraud in payment transactions.",
         "Students earn course credits for completing the module.",
+        "The bank refused to stop sending credit card statements by email.",
     ],
     "insurance": [
         "A car insurance chatbot helps customers file a claim.",
@@ -125,6 +131,7 @@ NEGATIVE = {
         "An algorithm ranks search results for product queries.",
         "The system automatically backs up the database every night.",
         "A spam filter sorts incoming emails.",
+        "The authority's decision concerned a surveillance system that films citizens.",
     ],
 }
 
