@@ -48,6 +48,16 @@ class UseCase:
     lang: str = "en"
 
 
+def is_use_case_file(path: Path) -> bool:
+    """A use-case file labels each line with its AI Act class (``aiact``); a query file does not."""
+    try:
+        with Path(path).open(encoding="utf-8") as lines:
+            first = next((line for line in lines if line.strip()), "")
+        return "aiact" in json.loads(first)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, TypeError):
+        return False
+
+
 def load_use_cases(path: Path) -> list[UseCase]:
     """Read a use-case file; raise ``EvalFileError`` naming the first bad line."""
     try:
