@@ -364,9 +364,12 @@ def _check_link(
 def check_knowledge_base(kb: KnowledgeBase, registry_dir: Path) -> list[Finding]:
     """``check_crosswalk`` for the crosswalk and triggers of ``registry_dir`` against a published version,
     with the provision kinds of ``corpus/provision-kinds.yaml``. A malformed file raises CrosswalkError."""
-    from kb.provisions import load_provision_kinds
+    from kb.provisions import ProvisionKindsError, load_provision_kinds
 
     crosswalk = load_crosswalk(registry_dir)
-    kinds = load_provision_kinds(registry_dir)
+    try:
+        kinds = load_provision_kinds(registry_dir)
+    except ProvisionKindsError as exc:  # the check cannot tell institutional provisions apart without it
+        raise CrosswalkError(f"cannot check the crosswalk: {exc}") from exc
     binding = {source.id: source.binding for source in kb.sources.values()}
     return check_crosswalk(crosswalk, kb.clauses, binding, lambda clause: kinds.kind_of(kb, clause).id)

@@ -102,21 +102,25 @@ def test_the_real_crosswalk_passes_the_check_on_the_real_knowledge_base(ingested
 
 
 @pytest.mark.corpus
-def test_kb_check_exits_non_zero_on_a_broken_link(ingested, tmp_path: Path, monkeypatch) -> None:
+def test_kb_check_and_kb_ingest_exit_non_zero_on_a_broken_link(ingested, tmp_path: Path, monkeypatch) -> None:
     from typer.testing import CliRunner
 
     from cli.main import app
+    from tests.conftest import copy_data_dir
 
-    for name in ("crosswalk.yaml", "triggers.yaml", "provision-kinds.yaml", "synonyms.yaml"):
-        shutil.copy(ingested.registry_dir / name, tmp_path)
-    text = (tmp_path / "crosswalk.yaml").read_text(encoding="utf-8")
-    (tmp_path / "crosswalk.yaml").write_text(text.replace('"gdpr:art-5(2)"', '"gdpr:art-57(1)"', 1))
-    monkeypatch.setenv("KB_DATA_DIR", str(ingested.data_dir))
-    monkeypatch.setenv("KB_REGISTRY_DIR", str(tmp_path))
-    result = CliRunner().invoke(app, ["check"])
-    assert result.exit_code == 1, result.output
-    assert "gdpr:art-57(1): an institutional provision" in result.output
-
+    registry = tmp_path / "registry"
+    shutil.copytree(ingested.registry_dir, registry)
+    text = (registry / "crosswalk.yaml").read_text(encoding="utf-8")
+    (registry / "crosswalk.yaml").write_text(text.replace('"gdpr:art-5(2)"', '"gdpr:art-57(1)"', 1))
+    monkeypatch.setenv("KB_DATA_DIR", str(copy_data_dir(ingested.data_dir, tmp_path / "data")))
+    monkeypatch.setenv("KB_SOURCES_DIR", str(ingested.sources_dir))
+    monkeypatch.setenv("KB_REGISTRY_DIR", str(registry))
+    checked = CliRunner().invoke(app, ["check"])
+    assert checked.exit_code == 1, checked.output
+    assert "gdpr:art-57(1): an institutional provision" in checked.output
+    ingested_again = CliRunner().invoke(app, ["ingest", "-s", "nec"])
+    assert ingested_again.exit_code == 1, ingested_again.output
+    assert "crosswalk check: 1 error(s)" in ingested_again.output
 
 def test_the_review_record_exports_keep_type_condition_date_and_limits() -> None:
     from api.export import CSV_COLUMNS, _bullet, _row
