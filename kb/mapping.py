@@ -184,7 +184,11 @@ def map_use_case(
     terms = query_terms(request.description)
     fired = _fired_triggers(crosswalk, request)
     theme_scores = _rank_themes(embedder, crosswalk, themes_vectors, request.description, hits, fired)
-    themes = [_theme_match(kb, theme, score, hits, terms, set(sources)) for theme, score in theme_scores[: request.k]]
+    frameworks = {s.id for s in kb.sources.values() if not s.binding and s.id not in excluded}
+    themes = [
+        _theme_match(kb, theme, score, hits, terms, set(sources), frameworks)
+        for theme, score in theme_scores[: request.k]
+    ]
     covered = {s.clause.unit_id for t in themes for s in t.principles + t.clauses}
     found = _direct_clauses(kb, fired, hits, terms, covered, set(sources), request.description)
     kinds = load_provision_kinds(registry)
@@ -441,13 +445,21 @@ def _unit_of(clause_id: str) -> str:
 
 
 def _theme_match(
-    kb: KnowledgeBase, theme: Theme, score: float, hits: list[Hit], terms: frozenset[str], sources: set[str]
+    kb: KnowledgeBase,
+    theme: Theme,
+    score: float,
+    hits: list[Hit],
+    terms: frozenset[str],
+    sources: set[str],
+    frameworks: set[str],
 ) -> ThemeMatch:
+    """A theme's principles come from every framework (side by side, whatever the jurisdictions: OECD,
+    HLEG, METI, the company's own), its binding clauses from the chosen jurisdictions only."""
     hit_rank = {h.unit.id: i for i, h in enumerate(hits)}
     principles = [
         _supporting(kb, kb.clauses[link.id], "crosswalk", link.why, terms, condition=_link_condition(link), link=link)
         for link in theme.principles
-        if link.id in kb.clauses and kb.clauses[link.id].source_id in sources
+        if link.id in kb.clauses and kb.clauses[link.id].source_id in sources | frameworks
     ]
     clauses = [
         _supporting(kb, kb.clauses[link.id], "crosswalk", link.why, terms, condition=_link_condition(link), link=link)
