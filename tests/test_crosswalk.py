@@ -137,3 +137,21 @@ def test_the_review_record_exports_keep_type_condition_date_and_limits() -> None
     row = dict(zip(CSV_COLUMNS, _row("clause", "oversight", clause), strict=True))
     assert (row["link_type"], row["condition"], str(row["applies_from"])) == ("implements", "high-risk system", "2026-08-02")
     assert clause.model_dump(mode="json")["link"]["roles"] == ["deployer"]  # the API's shape
+
+
+@pytest.mark.corpus
+def test_the_clause_page_and_the_mapping_show_each_link_qualified(ingested) -> None:
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    client = TestClient(create_app(ingested))
+    page = client.get("/clauses/gdpr:art-22").text  # the crosswalk links Art. 22(1) and 22(3): shown here too
+    assert "Through" in page and "applies if:</strong> a decision based solely on automated processing" in page
+    assert "<strong>limits:</strong> Not a non-discrimination rule" in page and "checked 2026-11-30" in page
+    body = {"description": "A bank uses an AI model to assess the creditworthiness of loan applicants.", "k": 3}
+    mapped = client.post("/v1/map", json=body).json()
+    links = [c["link"] for c in mapped["direct"] + mapped.get("context", []) if c.get("link")]
+    links += [c["link"] for t in mapped["themes"] for g in t["clauses_by_source"] for c in g["clauses"] if c["link"]]
+    assert links and all({"type", "limits", "condition", "checked"} <= set(link) for link in links)
+    assert any(link["applies_from"] == "2026-08-02" and "creditworthiness" in link["condition"] for link in links)
