@@ -298,11 +298,14 @@ def check_crosswalk(
     binding: Mapping[str, bool],
     kind_of: Callable[[CatalogEntry], str],
     today: dt.date | None = None,
+    conditional: Callable[[str], str | None] = lambda _: None,
 ) -> list[Finding]:
     """Every problem of every link, checked against one knowledge-base version.
 
     ``binding`` maps each ingested source to whether it is binding law; ``kind_of`` names the kind of a
-    provision (kb.provisions: obligation, right, institutional, final, ...). A link to a source that is
+    provision (kb.provisions: obligation, right, institutional, final, ...); ``conditional`` says when a
+    provision's duty holds only in a situation (kb.provisions conditions), so that a link to it must
+    state a condition rather than ``always``. A link to a source that is
     not ingested is a warning (the source may be on its way; the mapping skips the link); a link to a
     missing, repealed or institutional clause of an ingested source is an error.
     """
@@ -311,7 +314,11 @@ def check_crosswalk(
     for where, links in _link_groups(crosswalk):
         seen: set[str] = set()
         for link in links:
-            findings += _check_link(link, where, clauses, binding, kind_of, today)
+            problems = _check_link(link, where, clauses, binding, kind_of, today)
+            findings += problems
+            holds_only = None if problems else conditional(link.id)
+            if holds_only and not link.conditional:
+                findings.append(Finding("error", where, link.id, f"says 'always' but the provision {holds_only}"))
             if link.id in seen:
                 findings.append(Finding("error", where, link.id, "linked twice in the same list"))
             seen.add(link.id)
@@ -372,4 +379,11 @@ def check_knowledge_base(kb: KnowledgeBase, registry_dir: Path) -> list[Finding]
     except ProvisionKindsError as exc:  # the check cannot tell institutional provisions apart without it
         raise CrosswalkError(f"cannot check the crosswalk: {exc}") from exc
     binding = {source.id: source.binding for source in kb.sources.values()}
-    return check_crosswalk(crosswalk, kb.clauses, binding, lambda clause: kinds.kind_of(kb, clause).id)
+
+    def conditional(clause_id: str) -> str | None:
+        condition = kinds.condition_of(clause_id)
+        return condition.text if condition else None
+
+    return check_crosswalk(
+        crosswalk, kb.clauses, binding, lambda clause: kinds.kind_of(kb, clause).id, conditional=conditional
+    )

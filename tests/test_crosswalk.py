@@ -62,6 +62,15 @@ def test_the_check_names_each_fault_and_warns_for_an_absent_source() -> None:
     assert not any(f.link_id == "law:art-2(1)" for f in findings)  # the sound link passes
 
 
+
+def test_a_link_to_a_conditional_provision_must_state_its_condition() -> None:
+    def conditional(clause_id: str) -> str | None:
+        return "applies only to high-risk systems" if clause_id.startswith("law:art-2(") else None
+
+    findings = check_crosswalk(load_crosswalk(FIXTURE), CLAUSES, BINDING, _kind, TODAY, conditional)
+    flagged = {f.link_id for f in findings if "says 'always'" in f.message}
+    assert flagged == {"law:art-2(2)", "law:art-2(3)"}  # law:art-2(1) states "high-risk system"
+
 @pytest.mark.parametrize(
     ("field", "message"),
     [("rationale", "'rationale' is required"), ("limits", "'limits' is required"),
