@@ -292,12 +292,13 @@ class _Parser:
 
     def _cues(self, match: Any, path: str) -> tuple[tuple[tuple[str, ...], ...], ...]:
         """``[[a, b], [c]]`` (one cue: groups of phrases that must all occur) or a list of such cues."""
-        cues = match if isinstance(match, list) and match and all(
+        several = isinstance(match, list) and all(
             isinstance(c, list) and c and all(isinstance(g, list) for g in c) for c in match
-        ) else [match]
+        )
+        cues = match if several and match else [match]
         parsed = []
         for i, cue in enumerate(cues):
-            cue_path = path + (f"[{i}]" if len(cues) > 1 else "")
+            cue_path = f"{path}[{i}]" if several else path
             if not isinstance(cue, list) or not cue:
                 self._fail(cue_path, "expected groups of phrases, e.g. [[face, facial], [recognition, verify]]")
             groups = []
