@@ -37,6 +37,7 @@ POSITIVE = {
         "A university uses AI to rank applicants for admission.",
         "An online proctoring tool flags students who may be cheating during exams.",
         "AI grades students' essays at a vocational training institution.",
+        "大学の入試でAIが受験者の答案を採点する。",
         "Remote exam software records pupils' webcams and evaluates whether they look away from the screen.",
     ],
     "location": [
@@ -62,15 +63,18 @@ POSITIVE = {
         "An AI decides whether to approve a mortgage.",
         "The fintech app sets credit limits for new customers automatically.",
         "融資の審査にAIを使う。",
+        "与信モデルで個人の信用スコアを算出する。",
     ],
     "insurance": [
         "An insurer prices life insurance premiums with an AI risk model.",
         "Health insurance applicants are assessed by an underwriting model.",
+        "生命保険の引受査定にAIのリスクモデルを使う。",
     ],
     "automated-decisions": [
         "The system automatically rejects applicants whose score is below 600.",
         "Profiling of customers to predict their reliability.",
         "Benefit claims are decided without human review.",
+        "AIが応募者を自動で判定し、不合格を通知する。",
     ],
 }
 
@@ -97,6 +101,7 @@ NEGATIVE = {
         "We run A/B tests on the checkout page.",
         "Unit tests run on every commit of the school's website.",
         "A chatbot explains the history of the French revolution.",
+        "社内研修の教材をAIで作成する。",
         "Both bidders submitted an application and were evaluated on price and delivery time.",
     ],
     "location": [
@@ -126,6 +131,7 @@ NEGATIVE = {
     "insurance": [
         "A car insurance chatbot helps customers file a claim.",
         "We bought insurance for our office building.",
+        "自動車保険の事故受付をチャットボットが行う。",
     ],
     "automated-decisions": [
         "An algorithm ranks search results for product queries.",
