@@ -307,7 +307,7 @@ def _jurisdictions(
 
 def _missing_law(kb: KnowledgeBase, code: str, title: str, law_name: str | None) -> str:
     others = sorted(s.short_name for s in kb.sources.values() if s.jurisdiction == code)
-    law = f"the binding law ({law_name})" if law_name else "no binding law of this jurisdiction"
+    law = f"its binding law, {law_name}," if law_name else "no binding law of this jurisdiction"
     verb = "is not" if law_name else "is"
     return (
         f"{title}: {law} {verb} in the knowledge base"
