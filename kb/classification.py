@@ -87,6 +87,7 @@ class Rules:
     art_6_3_conditions: tuple[ExemptionRule, ...]
     profiling_text: str
     duties: dict[str, tuple[DutyRule, ...]]
+    class_themes: dict[str, tuple[str, ...]] = field(default_factory=dict)  # crosswalk themes a class is about
 
 
 @dataclass(frozen=True)
@@ -423,6 +424,7 @@ def load_classification_rules(registry_dir: Path) -> Rules:
             ),
             profiling_text=str(art["profiling_text"]),
             duties={group: tuple(_duty(d) for d in items) for group, items in doc["duties"].items()},
+            class_themes={c["id"]: tuple(c.get("themes", [])) for c in doc["classes"]},
         )
     except (OSError, yaml.YAMLError, KeyError, TypeError, AttributeError, CueError) as exc:
         raise ClassificationRulesError(str(exc) if isinstance(exc, CueError) else f"{CLASSES_FILE}: {exc}") from exc

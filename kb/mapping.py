@@ -52,7 +52,8 @@ SEARCH_DEPTH = 30
 STRONG_HITS = 3  # the top results whose cross-references are followed
 REFERENCES_PER_HIT = 2
 ROLES = ("provider", "deployer", "importer", "distributor")
-KEY_DUTIES = 5  # the caller's duties read first; the rest after what always applies
+KEY_DUTIES = 5
+THEMES_OF_CLASS_WEIGHT = 1.0  # the caller's duties read first; the rest after what always applies
 # a jurisdiction is a country or state code (EU, JP, US-CA, UK, US-NY…), OECD, or internal; one whose
 # binding law the knowledge base lacks is accepted and answered with a statement that it is missing
 JURISDICTION = re.compile(r"^(?:[A-Z]{2}(?:-[A-Z0-9]{1,3})?|OECD|internal)$")
@@ -183,7 +184,8 @@ def map_use_case(
     hits = search(kb, embedder, request.description, SEARCH_DEPTH, filters, "article", MAX_DESCRIPTION_CHARS)
     terms = query_terms(request.description)
     fired = _fired_triggers(crosswalk, request)
-    theme_scores = _rank_themes(embedder, crosswalk, themes_vectors, request.description, hits, fired)
+    class_themes = load_classification_rules(registry).class_themes.get(classification.klass, ())
+    theme_scores = _rank_themes(embedder, crosswalk, themes_vectors, request.description, hits, fired, class_themes)
     frameworks = {s.id for s in kb.sources.values() if not s.binding and s.id not in excluded}
     themes = [
         _theme_match(kb, theme, score, hits, terms, set(sources), frameworks)
@@ -408,6 +410,7 @@ def _rank_themes(
     description: str,
     hits: list[Hit],
     fired: list[Trigger],
+    class_themes: tuple[str, ...] = (),
 ) -> list[tuple[Theme, float]]:
     themes = list(crosswalk.themes)
     similarity = themes_vectors @ embedder.encode_query(" ".join(description.split()))  # as search cleaned it
@@ -425,8 +428,11 @@ def _rank_themes(
         for position, theme_id in enumerate(trigger.themes):
             raised[theme_id] = raised.get(theme_id, 0.0) + 1.0 / (1 + position)
     by_triggers = sorted(raised.items(), key=lambda item: -item[1])
-    # a trigger is an explicit signal (declared, or a term of the domain in the text): it counts double
-    fused = dict(reciprocal_rank_fusion([by_similarity, by_votes, by_triggers], k=5, weights=[1.0, 1.0, 2.0]))
+    by_class = [(theme_id, 0.0) for theme_id in class_themes if theme_id in {t.id for t in themes}]
+    # a trigger is an explicit signal (declared, or a term of the domain in the text): it counts double;
+    # the AI Act class brings the themes its duties are about (high-risk: accountability, oversight, …)
+    rankings = [by_similarity, by_votes, by_triggers, by_class]
+    fused = dict(reciprocal_rank_fusion(rankings, k=5, weights=[1.0, 1.0, 2.0, THEMES_OF_CLASS_WEIGHT]))
     top = max(fused.values())
     return sorted(((t, round(fused.get(t.id, 0.0) / top, 4)) for t in themes), key=lambda item: -item[1])
 
