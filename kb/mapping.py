@@ -49,6 +49,7 @@ from kb.triggers import detect_triggers
 
 MAX_DESCRIPTION_CHARS = 4000
 SEARCH_DEPTH = 30
+SEMANTIC_DIRECT = 10  # search results close enough to count as triggered directly
 STRONG_HITS = 3  # the top results whose cross-references are followed
 REFERENCES_PER_HIT = 2
 ROLES = ("provider", "deployer", "importer", "distributor")
@@ -512,7 +513,7 @@ def _direct_clauses(
                 add(kb.clauses[link.id], "data category", why, 1.0, _link_condition(link), link)
     for clause, term in _defined_terms_used(kb, description):
         add(clause, "defined term", f"The description uses the defined term “{term}”.", 0.8)
-    for rank, hit in enumerate(hits):
+    for rank, hit in enumerate(hits[:SEMANTIC_DIRECT]):  # deeper hits are themes' evidence, not triggers
         if hit.unit.id not in covered:
             add(hit.unit, "semantic match", None, 1.0 / (1 + rank))
     for hit in hits[:STRONG_HITS]:
