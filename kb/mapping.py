@@ -231,7 +231,7 @@ def provision_condition(kinds: ProvisionKinds, classification: Classification, c
     if condition.requires == "gpai":
         met = "a general-purpose model is involved" if classification.gpai else "no general-purpose model stated"
         return f"{condition.text}: {met}"
-    matched = classification.matched(condition.requires)
+    matched = _findings_for(classification, condition.requires, clause_id)
     if matched:
         points = ", ".join(cite(f.rule.provision) for f in matched)
         return f"applies if {condition.requires}: {points} matched"
@@ -250,7 +250,22 @@ def _directly_triggered(kinds: ProvisionKinds, classification: Classification, i
         return True
     if condition.requires == "gpai":
         return classification.gpai
-    return bool(classification.matched(condition.requires))
+    return bool(_findings_for(classification, condition.requires, item.clause.id))
+
+
+def _findings_for(classification: Classification, klass: str, clause_id: str) -> list:
+    """The findings of a class that meet a provision's condition: a point of the same article must be the
+    one found (Art. 50(3) is not met by an Art. 50(1) chatbot, Art. 5(1)(a) not by 5(1)(f))."""
+    unit = _unit_of(clause_id)
+
+    def meets(provision: str) -> bool:
+        return _unit_of(provision) != unit or _within(clause_id, provision) or _within(provision, clause_id)
+
+    return [f for f in classification.matched(klass) if meets(f.rule.provision)]
+
+
+def _within(inner: str, outer: str) -> bool:
+    return inner == outer or inner.startswith(outer + "(")
 
 
 def _link_condition(link: Link) -> str | None:
