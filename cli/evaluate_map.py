@@ -16,6 +16,7 @@ TARGETS = (
     ("key-provision recall@15", "recall", "≥ 0.85"),
     ("key-provision recall@15, ids of ingested sources", "recall_in_kb", "≥ 0.85"),
     ("key-provision precision@15", "precision", ""),
+    ("key-provision R-precision (first |expected| returned)", "r_precision", ""),
     ("use cases with an institutional provision directly triggered", "noisy_cases", "0"),
     ("company sheets returned out of their scope", "sheet_false_inclusions", "0"),
     ("company sheets missed in their scope", "sheet_misses", ""),

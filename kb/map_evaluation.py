@@ -108,6 +108,7 @@ class CaseResult:
     recall: float
     recall_in_kb: float | None  # over the expected provisions of sources the knowledge base holds
     precision: float
+    r_precision: float  # precision of the first |expected| provisions returned
     missed: list[str]
     noise: list[str]  # institutional provisions among "directly triggered"
     sheet_false: list[str]  # sheets returned out of their scope
@@ -127,6 +128,7 @@ class MapReport:
     recall: float
     recall_in_kb: float
     precision: float
+    r_precision: float
     noise_rate: float
     noisy_cases: int
     sheet_false_inclusions: int
@@ -167,6 +169,8 @@ def _score(case: UseCase, mapping, kb, kinds, ms: float) -> CaseResult:
     found = [e for e in case.expected if any(covers(r, e) for r in returned)]
     in_kb = [e for e in case.expected if e.split(":", 1)[0] in kb.sources]
     relevant = [r for r in returned if any(covers(r, e) for e in case.expected)]
+    first = returned[: len(case.expected)]
+    r_precision = len([r for r in first if any(covers(r, e) for e in case.expected)]) / len(first) if first else 0.0
     noise = [s.clause.id for s in mapping.direct if kinds.kind_of(kb, s.clause).id in INSTITUTIONAL]
     applied = {s.source_id: s.applies for s in mapping.sheets}
     sheet_false = [sid for sid, want in case.sheets.items() if applied.get(sid) and not want]
@@ -184,6 +188,7 @@ def _score(case: UseCase, mapping, kb, kinds, ms: float) -> CaseResult:
         recall=len(found) / len(case.expected) if case.expected else 1.0,
         recall_in_kb=len([e for e in found if e in in_kb]) / len(in_kb) if in_kb else None,
         precision=len(relevant) / len(returned) if returned else 0.0,
+        r_precision=r_precision,
         missed=[e for e in case.expected if e not in found],
         noise=noise,
         sheet_false=sheet_false,
@@ -213,6 +218,7 @@ def _report(file: str, version: str, answers: bool, results: list[CaseResult]) -
         recall=mean([r.recall for r in results]),
         recall_in_kb=mean([r.recall_in_kb for r in results if r.recall_in_kb is not None]),
         precision=mean([r.precision for r in results]),
+        r_precision=mean([r.r_precision for r in results]),
         noise_rate=mean([float(bool(r.noise)) for r in results]),
         noisy_cases=sum(bool(r.noise) for r in results),
         sheet_false_inclusions=sum(len(r.sheet_false) for r in results),
