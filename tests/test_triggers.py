@@ -91,6 +91,7 @@ NEGATIVE = {
         "The monitoring dashboard shows the health of our servers.",
         "A workplace health and safety checklist is summarised by an LLM.",
         "An AI model detects plant disease in crop images.",
+        "The controller's treatment of personal data of its customers lacked a legal basis.",
     ],
     "children": [
         "University students use a chatbot to find library books.",
@@ -125,6 +126,7 @@ NEGATIVE = {
         "A bank's chatbot answers questions about branch opening hours.",
         "The photo credit appears under each generated image.",
         "We detect credit card fraud in payment transactions.",
+        "An insurer's underwriting model prices car insurance policies.",
         "Students earn course credits for completing the module.",
         "The bank refused to stop sending credit card statements by email.",
     ],
