@@ -53,8 +53,9 @@ SEMANTIC_DIRECT = 10  # search results close enough to count as triggered direct
 STRONG_HITS = 3  # the top results whose cross-references are followed
 REFERENCES_PER_HIT = 2
 ROLES = ("provider", "deployer", "importer", "distributor")
-KEY_DUTIES = 5
-THEMES_OF_CLASS_WEIGHT = 1.0  # the caller's duties read first; the rest after what always applies
+FIRST_DUTIES = 3  # the caller's weightiest duties, read right after what decides the class
+KEY_DUTIES = 5  # the caller's duties read before what always applies; the rest after it
+THEMES_OF_CLASS_WEIGHT = 1.0  # the class's themes weigh as much as the description's similarity
 # a jurisdiction is a country or state code (EU, JP, US-CA, UK, US-NY…), OECD, or internal; one whose
 # binding law the knowledge base lacks is accepted and answered with a statement that it is missing
 JURISDICTION = re.compile(r"^(?:[A-Z]{2}(?:-[A-Z0-9]{1,3})?|OECD|internal)$")
@@ -151,9 +152,10 @@ class Mapping:
             if c.klass == "prohibited":
                 ids += [e.provision for e in c.exceptions]
             duties = [d.provision for d in c.duties if d.for_caller]
-        ids += duties[:KEY_DUTIES]
+        ids += duties[:FIRST_DUTIES]
         ids += [s.clause.id for j in self.jurisdictions for s in j.situational]
         ids += [s.clause.id for s in self.direct if s.reason == "data category"]
+        ids += duties[FIRST_DUTIES:KEY_DUTIES]
         ids += [s.clause.id for j in self.jurisdictions for s in j.always]
         ids += duties[KEY_DUTIES:]
         ids += [s.clause.id for s in self.direct]
