@@ -5,7 +5,7 @@ Every link is *qualified*: it says how the linked text relates to the theme or t
 why (``rationale``), what a reader must not infer from it (``limits``), when it applies
 (``condition``, ``role``, ``applies_from``), how sure we are (``confidence``) and when it was
 checked against the texts (``checked``). The format is documented in the header of
-``corpus/crosswalk.yaml``; ``kb.crosswalk_check`` checks the links against a knowledge base.
+``corpus/crosswalk.yaml``; ``check_crosswalk`` (``kb check``) checks the links against a knowledge base.
 """
 
 from __future__ import annotations
