@@ -56,24 +56,9 @@ def ingest(
     from ingest.jobs import IngestOrder, run_ingest
 
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
-    report = run_ingest(Settings(), only=source, history=history)
-    for item in report.sources:
-        colour = typer.colors.RED if item.status in ("failed", "unavailable") else typer.colors.GREEN
-        counts = ", ".join(f"{n} {kind}" for kind, n in sorted(item.counts.items()))
-        changes = f"+{len(item.added)} ~{len(item.amended)} -{len(item.repealed)}"
-        detail = item.message or f"{counts} ({changes})"
-        typer.secho(f"{item.source_id:10} {item.status:11} {item.seconds:6.1f}s  {detail}", fg=colour)
-    if report.schema_upgraded_from:
-        typer.echo(f"database schema upgraded from revision {report.schema_upgraded_from}")
-    if report.published:
-        typer.echo(
-            f"published {report.version}: {report.indexed} texts indexed, {report.embedded} embedded, "
-            f"{report.seconds:.1f}s"
-        )
-    else:
-        typer.echo(f"nothing changed: {report.version} stays published ({report.seconds:.1f}s)")
-    if report.failed:
-        raise typer.Exit(2)
+    code = run_ingest(Settings(), IngestOrder(tuple(source or ()), fetch_first, history), _say)
+    if code:
+        raise typer.Exit(code)
     settings = Settings()
     if (settings.registry_dir / "crosswalk.yaml").is_file() and not _crosswalk_sound(settings, warnings=False):
         raise typer.Exit(1)  # published, but the crosswalk links something this version lacks: say so
@@ -100,6 +85,10 @@ def _crosswalk_sound(settings: Settings, warnings: bool = True) -> bool:
         typer.secho(str(finding), fg=colour, err=True)
     typer.echo(f"crosswalk check: {len(errors)} error(s), {len(findings) - len(errors)} warning(s)")
     return not errors
+
+
+def _say(line: str, failed: bool) -> None:
+    typer.secho(line, fg=typer.colors.RED if failed else typer.colors.GREEN)
 
 
 @app.command()
@@ -195,7 +184,7 @@ def map_command(
     if output not in ("text", "json", "md", "csv"):
         fail(f"--format must be text, json, md or csv, not {output!r}")
     try:
-        body = MapIn(
+        query = MappingQuery(
             description=description,
             jurisdictions=jurisdiction or [],
             phase=phase,

@@ -13,12 +13,16 @@ from pathlib import Path
 import yaml
 
 from kb.cues import Cue, CueError, Text, parse_cues
+from kb.errors import KBError
 
 ALWAYS_FILE = "always-applies.yaml"
 
 
-class AlwaysAppliesError(ValueError):
+class AlwaysAppliesError(KBError, ValueError):
     """The always-applies file is malformed."""
+
+    code = "always_applies_invalid"
+    http_status = 503  # the project's own rule files are wrong: the service cannot map until they are fixed
 
 
 @dataclass(frozen=True)

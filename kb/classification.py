@@ -18,6 +18,7 @@ from pathlib import Path
 import yaml
 
 from kb.cues import Cue, CueError, Text, parse_cues
+from kb.errors import KBError
 
 CLASSES_FILE = "ai-act-classes.yaml"
 OUT_OF_SCOPE = "out-of-scope"
@@ -26,8 +27,11 @@ CLASSES = (OUT_OF_SCOPE, *SEVERITY)
 MAX_QUESTIONS = 5
 
 
-class ClassificationRulesError(ValueError):
+class ClassificationRulesError(KBError, ValueError):
     """The AI Act classes file is malformed; the message names the entry."""
+
+    code = "classification_rules_invalid"
+    http_status = 503  # the project's own rule files are wrong: the service cannot map until they are fixed
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 import yaml
 
+from kb.errors import KBError
 from kb.ids import ClauseId, InvalidClauseId
 
 if TYPE_CHECKING:

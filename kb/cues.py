@@ -19,11 +19,15 @@ from functools import cached_property
 
 import Stemmer
 
+from kb.errors import KBError
 from kb.lexical import is_cjk
 
 
-class CueError(ValueError):
+class CueError(KBError, ValueError):
     """A rule file holds a malformed cue; the message names the file and the entry."""
+
+    code = "rules_invalid"
+    http_status = 503  # the project's own rule files are wrong: the service cannot map until they are fixed
 
 
 @dataclass(frozen=True)

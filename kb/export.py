@@ -63,7 +63,7 @@ def _bullet(clause: MappedClause) -> str:
     return f"{head} _({reason})_{why}{condition}{_qualification(clause)}"
 
 
-def _classification_markdown(mapping: MapOut) -> list[str]:
+def _classification_markdown(mapping: MappingRecord) -> list[str]:
     c = mapping.classification
     if c is None:
         return []
@@ -91,7 +91,7 @@ def _classification_markdown(mapping: MapOut) -> list[str]:
     return [*lines, ""]
 
 
-def _jurisdictions_markdown(mapping: MapOut) -> list[str]:
+def _jurisdictions_markdown(mapping: MappingRecord) -> list[str]:
     lines = []
     for j in mapping.jurisdictions:
         lines += [f"## {j.title} ({j.code})", ""]

@@ -4,6 +4,7 @@ and the words that matched, so a reviewer sees at a glance why a result is there
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 from kb.lexical import tokenize

@@ -46,6 +46,7 @@ from kb.provisions import Condition, ProvisionKinds, load_provision_kinds
 from kb.search import Filters, Hit, InvalidQuery, reciprocal_rank_fusion, search
 from kb.sheets import SheetDecision, decide, load_sheets
 from kb.triggers import detect_triggers
+from kb.vocabulary import JURISDICTIONS, PHASES
 
 MAX_DESCRIPTION_CHARS = 4000
 SEARCH_DEPTH = 30

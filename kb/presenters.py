@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from kb.classification import Classification, Finding
+from kb.crosswalk import Link
 from kb.diff import word_diff
 from kb.knowledge import CatalogEntry, KnowledgeBase
-from kb.mapping import CheckMatch, Mapping, Supporting, ThemeMatch
+from kb.mapping import CheckMatch, JurisdictionResult, Mapping, Supporting, ThemeMatch
 from kb.models import ClauseVersion, Source, SourceVersion
 from kb.records import heading_note
 from kb.search import Hit
@@ -24,9 +26,9 @@ from kb.views import (
     DutyOut,
     ExceptionOut,
     JurisdictionOut,
-    MapIn,
-    MapOut,
     MappedClause,
+    MappingQuery,
+    MappingRecord,
     QualifiedLink,
     SearchResult,
     SheetOut,
@@ -36,15 +38,6 @@ from kb.views import (
     ThemeOut,
     TranslationOut,
 )
-from kb.classification import Classification, Finding
-from kb.crosswalk import Link
-from kb.diff import word_diff
-from kb.diskerrors import mapping_unstored
-from kb.knowledge import CatalogEntry, KnowledgeBase
-from kb.mapping import CheckMatch, JurisdictionResult, Mapping, MapRequest, Supporting, ThemeMatch
-from kb.models import ClauseVersion, Source, SourceVersion
-from kb.search import Hit
-from kb.service import ClauseMap
 
 
 def clause_ref(kb: KnowledgeBase, clause_id: str) -> ClauseRef:
@@ -278,8 +271,10 @@ def jurisdiction_out(kb: KnowledgeBase, j: JurisdictionResult) -> JurisdictionOu
     )
 
 
-def map_out(kb: KnowledgeBase, mapping: Mapping, request: MapIn, mapping_id: str, created_at) -> MapOut:
-    return MapOut(
+def mapping_record(
+    kb: KnowledgeBase, mapping: Mapping, request: MappingQuery, mapping_id: str, created_at: datetime
+) -> MappingRecord:
+    return MappingRecord(
         id=mapping_id,
         created_at=created_at,
         kb_version=kb.version,
@@ -290,34 +285,8 @@ def map_out(kb: KnowledgeBase, mapping: Mapping, request: MapIn, mapping_id: str
         checklist=[check_out(kb, c) for c in mapping.checklist],
         classification=classification_out(kb, mapping.classification) if mapping.classification else None,
         jurisdictions=[jurisdiction_out(kb, j) for j in mapping.jurisdictions],
-        company_sheets=[SheetOut(source=s.source_id, title=s.title, applies=s.applies, why=s.why)
-                        for s in mapping.sheets],
+        company_sheets=[
+            SheetOut(source=s.source_id, title=s.title, applies=s.applies, why=s.why) for s in mapping.sheets
+        ],
         context=[mapped_clause(kb, s) for s in mapping.context],
     )
-
-
-def map_and_store(service: ClauseMap, body: MapIn) -> MapOut:
-    """Map a use case and store the answer: the API, the CLI and the web page all answer with this."""
-    as_of = datetime.combine(body.as_of, time.max, tzinfo=UTC) if body.as_of else None
-    request = MapRequest(
-        body.description,
-        tuple(body.jurisdictions),
-        body.phase,
-        tuple(body.data_categories),
-        body.k,
-        as_of,
-        role=body.role,
-        sector=body.sector,
-        general_purpose=body.general_purpose,
-        eu_market=body.eu_market,
-    )
-    kb, mapping = service.map(request)
-    draft = map_out(kb, mapping, body, "0" * 32, datetime.now(UTC))
-    try:
-        stored = service.save_mapping(kb.version, body.model_dump(mode="json"), draft.model_dump(mode="json"))
-    except Exception as exc:  # data/mappings.sqlite on a full disk or a read-only data directory: say so
-        problem = None if service.settings.mappings_url else mapping_unstored(exc, service.settings.data_dir)
-        if problem is None:
-            raise
-        raise problem from exc
-    return draft.model_copy(update={"id": stored.id, "created_at": stored.created_at})

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import yaml
 
+from kb.errors import KBError
 from kb.ids import ClauseId, InvalidClauseId
 from kb.knowledge import CatalogEntry, KnowledgeBase
 
@@ -20,8 +21,11 @@ NON_BINDING = "principle"
 RECITAL = "recital"
 
 
-class ProvisionKindsError(ValueError):
+class ProvisionKindsError(KBError, ValueError):
     """The provision-kinds file is malformed; the message names the entry."""
+
+    code = "provision_kinds_invalid"
+    http_status = 503  # the project's own rule files are wrong: the service cannot map until they are fixed
 
 
 @dataclass(frozen=True)

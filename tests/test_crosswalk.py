@@ -133,9 +133,9 @@ def test_kb_check_and_kb_ingest_exit_non_zero_on_a_broken_link(ingested, tmp_pat
     assert "crosswalk check: 1 error(s)" in ingested_again.output
 
 def test_the_review_record_exports_keep_type_condition_date_and_limits() -> None:
-    from api.export import CSV_COLUMNS, _bullet, _row
-    from api.presenters import qualified_link
-    from api.schemas import MappedClause
+    from kb.export import CSV_COLUMNS, _bullet, _row
+    from kb.presenters import qualified_link
+    from kb.views import MappedClause
 
     link = load_crosswalk(FIXTURE).theme("oversight").clauses[0]
     clause = MappedClause(

@@ -208,7 +208,8 @@ def map_page(request: Request) -> HTMLResponse:
     from pydantic import ValidationError
 
     from api.schemas import MapIn
-    from kb.mapping import JURISDICTIONS, PHASES, ROLES
+    from kb.mapping import ROLES
+    from kb.vocabulary import JURISDICTIONS, PHASES
 
     service = _service(request)
     params = request.query_params

@@ -17,10 +17,8 @@ from urllib.parse import quote, urlencode
 from markupsafe import Markup, escape
 from starlette.datastructures import QueryParams
 
-from api.presenters import clause_ref
-from api.schemas import ClauseRef
 from kb.crosswalk import Crosswalk, Link, Theme
-from kb.embedding import Embedder
+from kb.highlight import marked_characters
 from kb.knowledge import CatalogEntry, KnowledgeBase
 from kb.models import Source
 from kb.presenters import clause_ref

@@ -141,7 +141,8 @@ def guideline_checks(data: bytes) -> list[CheckItem]:
 def parse_guideline_document(data: bytes) -> ParsedDocument:
     """Records, checks and source metadata of a guideline document, from one read of it."""
     result = _Parser(data).parse()
-    source = {k: str(v) for k, v in dataclasses.asdict(result.source).items() if v not in (None, ())}
+    metadata = dataclasses.asdict(result.source)
+    source = {k: str(v) for k, v in metadata.items() if v not in (None, ()) and k != "scope"}  # scope: kb/sheets.py
     return ParsedDocument(result.records, result.checks, source)
 
 
