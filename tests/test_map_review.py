@@ -126,3 +126,14 @@ def test_map_page_shows_the_classification_its_reasons_and_open_questions(ingest
             assert all(c["kind"] in ("obligation", "right", "prohibition") for c in body["direct"])
     finally:
         stop_server(process)
+
+
+def test_the_labelled_use_case_set_meets_the_targets(service) -> None:
+    """tests/eval/usecases.jsonl (the issue's measure): class, recall over the ingested sources' ids, no
+    institutional noise, no company sheet out of its scope, the missing binding law always said."""
+    path = Path(__file__).parent / "eval" / "usecases.jsonl"
+    report = evaluate_mapping(service, load_use_cases(path), path.name)
+    assert report.class_accuracy >= 0.90
+    assert report.recall_in_kb >= 0.85
+    assert report.noisy_cases == 0 and report.sheet_false_inclusions == 0
+    assert report.missing_law_said == 1.0
