@@ -255,7 +255,7 @@ def _print_classification(c) -> None:
         typer.echo(f"  could change it: {e.citation}: {e.text}")
     for q in c.open_questions:
         typer.secho(f"  ? {q}", fg=typer.colors.YELLOW)
-    typer.echo(f"  duties (your role: {c.role or 'not known'}):")
+    typer.echo(f"  duties (your role: {c.role or 'not known'}):" if c.duties else "  no AI Act duties")
     for d in c.duties:
         mark = "" if d.for_you else "(another role) "
         typer.echo(f"    {d.citation:22} {mark}{d.title} — {d.condition}")

@@ -194,12 +194,13 @@ def classify(rules: Rules, description: str, answers: Answers, jurisdictions: tu
     if klass == "minimal" and not basis:
         basis = [f.rule.provision for f in ruled_out]
         exceptions += [Caveat(f.rule.provision, f.rule.unless_text or "excluded") for f in ruled_out]
-    if role is None and (klass != "minimal" or ruled_out):
+    in_scope, scope_note = _scope(rules, text, answers, jurisdictions)
+    excluded = in_scope is False or any(f.rule.klass == OUT_OF_SCOPE for f in findings)
+    if role is None and (klass != "minimal" or ruled_out) and not excluded:  # the duties depend on it
         questions.append(
             "Needs an answer: are you the provider (you develop it or have it developed and put it on the market "
             "under your name) or the deployer (you use it under your authority)?"
         )
-    in_scope, scope_note = _scope(rules, text, answers, jurisdictions)
     exclusions = [f for f in findings if f.rule.klass == OUT_OF_SCOPE]
     would_be = None
     if exclusions:
