@@ -303,7 +303,7 @@ def _art_6_3(
     if not hinted:
         return shown, None
     return shown, (
-        f"Needs an answer: does it only perform a task where {hinted[0].text} ({_cite(hinted[0].provision)})? "
+        f"Needs an answer: does it only perform a task where {hinted[0].text} ({cite(hinted[0].provision)})? "
         "It is then not high-risk, provided the provider documents that assessment (Art. 6(4)) and registers "
         "the system (Art. 49(2)); if it profiles people or does more, it is high-risk."
     )
@@ -380,7 +380,7 @@ def _condition(group: str, duty: DutyRule, findings: list[Finding]) -> str:
     if group == "art-6-3":
         return f"applies if Art. 6(3) takes the Annex III system out of high-risk; {roles}"
     matched = [f for f in findings if f.rule.klass == group and (not duty.when or f.rule.id in duty.when)]
-    points = ", ".join(_cite(f.rule.provision) for f in matched)
+    points = ", ".join(cite(f.rule.provision) for f in matched)
     labels = {"high-risk": "high-risk", "prohibited": "a prohibited practice", "transparency": "Art. 50"}
     label = labels.get(group, group)
     return f"applies if {label}: {points} matched; {roles}"
@@ -391,7 +391,7 @@ def _from(group: str, findings: list[Finding]) -> date | None:
     return min(dates) if dates else None
 
 
-def _cite(provision: str) -> str:
+def cite(provision: str) -> str:
     """``euaia:annex-3(4)(a)`` -> ``Annex III(4)(a)``; ``euaia:art-5(1)(f)`` -> ``Art. 5(1)(f)``."""
     body = provision.split(":", 1)[1]
     if body.startswith("annex-"):
@@ -400,8 +400,6 @@ def _cite(provision: str) -> str:
         return f"Annex {roman}" + (f"({rest}" if rest else "")
     return "Art. " + body.removeprefix("art-")
 
-
-cite = _cite
 
 
 @lru_cache(maxsize=4)

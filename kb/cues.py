@@ -105,10 +105,6 @@ class Text:
             found.append(phrase)
         return found
 
-    def partial(self, cue: Cue) -> list[str]:
-        """The phrases found for the groups that are present (for near misses)."""
-        return [p for p in (self.first(g) for g in cue.groups) if p is not None]
-
     def match_any(self, cues: tuple[Cue, ...]) -> list[str] | None:
         """The words of the first cue that matches, or None."""
         for cue in cues:
