@@ -313,8 +313,8 @@ def _role(rules: Rules, text: Text, answers: Answers) -> tuple[str | None, str]:
     if answers.role:
         return answers.role, "your answer"
     found = [role for role, cues in rules.role_cues.items() if text.match_any(cues) is not None]
-    if "importer" in found or "distributor" in found:
-        found = [r for r in found if r in ("importer", "distributor")]
+    if "importer" in found or "distributor" in found:  # an importer that resells is still the importer
+        found = ["importer"] if "importer" in found else ["distributor"]
     if len(found) == 1:
         return found[0], f"the description ({', '.join(text.match_any(rules.role_cues[found[0]]) or [])})"
     return None, "not stated"
