@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import pairwise
@@ -34,8 +35,24 @@ class Fired:
 
 @dataclass(frozen=True)
 class _Window:
-    text: str  # normalised, for Japanese terms
+    """A sentence and the next, normalised, with its words indexed for quick look-ups."""
+
+    text: str  # for Japanese terms
     words: tuple[str, ...]
+    starts: dict[str, list[int]]  # word -> where it occurs
+    sorted_words: tuple[str, ...]  # for prefix terms (``identif*``)
+
+    @classmethod
+    def of(cls, text: str) -> _Window:
+        words = tuple(_LATIN_WORD.findall(text))
+        starts: dict[str, list[int]] = {}
+        for i, word in enumerate(words):
+            starts.setdefault(word, []).append(i)
+        return cls(text, words, starts, tuple(sorted(starts)))
+
+    def has_prefix(self, prefix: str) -> bool:
+        i = bisect_left(self.sorted_words, prefix)
+        return i < len(self.sorted_words) and self.sorted_words[i].startswith(prefix)
 
 
 def detect_triggers(triggers: tuple[Trigger, ...], description: str, declared: tuple[str, ...] = ()) -> list[Fired]:
@@ -83,9 +100,8 @@ def _windows(description: str) -> list[_Window]:
     """Each sentence joined with the next one (a single sentence is its own window)."""
     sentences = [s for s in _SENTENCE_END.split(_normalise(description)) if s.strip()]
     if len(sentences) <= 1:
-        return [_Window(s, tuple(_LATIN_WORD.findall(s))) for s in sentences]
-    pairs = [f"{a} {b}" for a, b in pairwise(sentences)]
-    return [_Window(p, tuple(_LATIN_WORD.findall(p))) for p in pairs]
+        return [_Window.of(s) for s in sentences]
+    return [_Window.of(f"{a} {b}") for a, b in pairwise(sentences)]
 
 
 def _normalise(text: str) -> str:
@@ -94,11 +110,13 @@ def _normalise(text: str) -> str:
     return unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=8192)
 def _term_words(term: str) -> tuple[str, ...]:
+    """The normalised words of a Latin-script term (without its ``*``); empty for a Japanese one."""
     return tuple(_LATIN_WORD.findall(_normalise(term.rstrip("*")))) if _is_latin(term) else ()
 
 
+@lru_cache(maxsize=8192)
 def _is_latin(term: str) -> bool:
     return not any(ord(c) > 0x2FFF for c in term)
 
@@ -110,11 +128,13 @@ def _occurs(term: str, window: _Window) -> bool:
     if not words:
         return False
     prefix = term.endswith("*")
-    n = len(words)
-    for i in range(len(window.words) - n + 1):
-        candidate = window.words[i : i + n]
-        if candidate[:-1] == words[:-1] and (
-            candidate[-1].startswith(words[-1]) if prefix else candidate[-1] == words[-1]
-        ):
-            return True
-    return False
+    if len(words) == 1:
+        return window.has_prefix(words[0]) if prefix else words[0] in window.starts
+    return any(_phrase_at(window.words[i : i + len(words)], words, prefix) for i in window.starts.get(words[0], ()))
+
+
+def _phrase_at(candidate: tuple[str, ...], words: tuple[str, ...], prefix: bool) -> bool:
+    """Whether ``candidate`` (words of the description) is the phrase ``words``, the last one as a prefix."""
+    if len(candidate) != len(words) or candidate[:-1] != words[:-1]:
+        return False
+    return candidate[-1].startswith(words[-1]) if prefix else candidate[-1] == words[-1]
