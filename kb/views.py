@@ -325,3 +325,6 @@ class MappingRecord(BaseModel):
     company_sheets: list[SheetOut] = Field(
         default_factory=list, description="each company check sheet: whether the use case is in its scope, and why"
     )
+    context: list[MappedClause] = Field(
+        default_factory=list, description="found, but obliging no one by itself (definitions, principles, …)"
+    )
