@@ -11,9 +11,8 @@ from typing import Literal
 from pydantic import BaseModel, Field, field_validator
 
 from kb.views import MappingQuery, MappingRecord, SearchResult
-from kb.vocabulary import JURISDICTIONS, PHASES
+from kb.vocabulary import PHASES, canonical_jurisdictions
 
-Jurisdiction = Literal[JURISDICTIONS]  # type: ignore[valid-type]  # the values are defined once, in kb
 Phase = Literal[PHASES]  # type: ignore[valid-type]
 
 
@@ -57,8 +56,13 @@ class MapIn(BaseModel):
         description="the use case in a few sentences",
         examples=["Face recognition at the entrance of our office building to let employees in without a badge."],
     )
-    jurisdictions: list[Jurisdiction] = Field(
-        default_factory=list, description="only sources of these jurisdictions (internal guidelines always apply)"
+    jurisdictions: list[str] = Field(
+        default_factory=list,
+        max_length=10,
+        description="where it is used: EU, US-CA, JP, OECD, internal (only their sources are searched; internal "
+        "guidelines always apply), or another country or state code (UK, US-NY): a jurisdiction whose binding law the "
+        "knowledge base lacks is answered with a statement that it is missing",
+        examples=[["EU"]],
     )
     phase: Phase | None = Field(
         default=None, description="lifecycle phase: planning/proposal, design/development, operation/maintenance"
@@ -70,15 +74,25 @@ class MapIn(BaseModel):
     )
     k: int = Field(default=5, ge=1, le=20, description="how many themes")
     as_of: date | None = Field(default=None, description="map against the texts in force on this date")
+    role: Literal["provider", "deployer", "importer", "distributor"] | None = Field(
+        default=None, description="your AI Act role; left out, it is read from the description or asked"
+    )
+    sector: str | None = Field(
+        default=None, max_length=60, description="e.g. employment, education, credit, law-enforcement, health"
+    )
+    general_purpose: bool | None = Field(default=None, description="you place a general-purpose AI model on the market")
+    eu_market: bool | None = Field(
+        default=None, description="placed on the EU market or used in the EU (or its output used there)"
+    )
 
 
     @field_validator("jurisdictions", mode="before")
     @classmethod
     def _jurisdictions_in_any_case(cls, value: object) -> object:
-        """``eu`` is ``EU``: spelled as defined before the literal check (which lists the valid values)."""
+        """``eu`` is ``EU``; any other country or state code (``UK``, ``US-NY``) is kept, so that the answer can
+        say its binding law is missing; anything else lists the valid values."""
         if isinstance(value, list) and all(isinstance(v, str) for v in value):
-            folded = {j.casefold(): j for j in JURISDICTIONS}
-            return [folded.get(v.casefold(), v) for v in value]
+            return list(canonical_jurisdictions(tuple(value)))
         return value
 
     def query(self) -> MappingQuery:

@@ -28,6 +28,9 @@ def evaluate(
         str, typer.Option(help="labels: search only the sources of each query's expected ids; all: everything")
     ] = "labels",
     limit: Annotated[int | None, typer.Option(help="only the first N queries, for a quick run")] = None,
+    description_only: Annotated[
+        bool, typer.Option("--description-only", help="map: leave out the use cases' answers (role, sector, …)")
+    ] = False,
     failures: Annotated[
         Path | None,
         typer.Option(help="where to write the failed queries (default <data dir>/eval/<file stem>-failures.jsonl)"),
@@ -49,6 +52,14 @@ def evaluate(
         fail(f"--k must be between 1 and {settings.max_k}, not {k}")
     if limit is not None and limit < 1:
         fail(f"--limit must be at least 1, not {limit}")
+    if method == "map":
+        from kb.map_evaluation import is_use_case_file
+
+        if is_use_case_file(file):  # a labelled use-case set: class, provisions, noise, sheets (cli/evaluate_map.py)
+            from cli.evaluate_map import evaluate_use_cases
+
+            evaluate_use_cases(file, as_json, limit, description_only)
+            return
     queries = load_queries(file)[:limit]
     service = ClauseMap(settings)
     service.warm_up()

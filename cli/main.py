@@ -59,6 +59,32 @@ def ingest(
     code = run_ingest(Settings(), IngestOrder(tuple(source or ()), fetch_first, history), _say)
     if code:
         raise typer.Exit(code)
+    settings = Settings()
+    if (settings.registry_dir / "crosswalk.yaml").is_file() and not _crosswalk_sound(settings, warnings=False):
+        raise typer.Exit(1)  # published, but the crosswalk links something this version lacks: say so
+
+
+@app.command()
+@reporting_errors
+def check() -> None:
+    """Check the crosswalk and triggers against the published knowledge base: every link must name a
+    clause that exists, is not repealed and is not institutional, with all its qualified fields."""
+    if not _crosswalk_sound(Settings()):
+        raise typer.Exit(1)
+
+
+def _crosswalk_sound(settings: Settings, warnings: bool = True) -> bool:
+    """Print the crosswalk check's errors (and warnings); True when there is no error."""
+    from kb.crosswalk import check_knowledge_base
+    from kb.knowledge import Library
+
+    findings = check_knowledge_base(Library(settings).get(), settings.registry_dir)
+    errors = [f for f in findings if f.severity == "error"]
+    for finding in findings if warnings else errors:
+        colour = typer.colors.RED if finding.severity == "error" else typer.colors.YELLOW
+        typer.secho(str(finding), fg=colour, err=True)
+    typer.echo(f"crosswalk check: {len(errors)} error(s), {len(findings) - len(errors)} warning(s)")
+    return not errors
 
 
 def _say(line: str, failed: bool) -> None:
@@ -129,13 +155,26 @@ def show(
 @reporting_errors
 def map_command(
     description: Annotated[str, typer.Argument(help="the use case, in a few sentences")],
-    jurisdiction: Annotated[list[str] | None, typer.Option("--jurisdiction", "-j", help="EU, US-CA, JP, OECD")] = None,
+    jurisdiction: Annotated[
+        list[str] | None, typer.Option("--jurisdiction", "-j", help="EU, US-CA, JP, OECD, or any code (UK, US-NY)")
+    ] = None,
     phase: Annotated[str | None, typer.Option(help="planning, design or operation")] = None,
     data: Annotated[list[str] | None, typer.Option("--data", "-d", help="data category, e.g. biometric")] = None,
     k: Annotated[int, typer.Option("-k", help="how many themes")] = 5,
     output: Annotated[str, typer.Option("--format", "-f", help="text, json, md or csv")] = "text",
+    role: Annotated[str | None, typer.Option(help="your AI Act role: provider, deployer, importer or distributor")] = (
+        None
+    ),
+    sector: Annotated[str | None, typer.Option(help="e.g. employment, education, credit, law-enforcement")] = None,
+    general_purpose: Annotated[
+        bool | None, typer.Option("--general-purpose/--not-general-purpose", help="a general-purpose AI model")
+    ] = None,
+    eu_market: Annotated[
+        bool | None, typer.Option("--eu-market/--no-eu-market", help="placed on the EU market or used in the EU")
+    ] = None,
 ) -> None:
-    """Map a use case to the themes, principles, clauses and risk checks that apply."""
+    """Map a use case to its AI Act class and duties, what applies per jurisdiction, the themes, principles,
+    clauses and the company's risk checks that apply."""
     from pydantic import ValidationError
 
     from kb.export import mapping_csv, mapping_markdown
@@ -146,7 +185,15 @@ def map_command(
         fail(f"--format must be text, json, md or csv, not {output!r}")
     try:
         query = MappingQuery(
-            description=description, jurisdictions=jurisdiction or [], phase=phase, data_categories=data or [], k=k
+            description=description,
+            jurisdictions=jurisdiction or [],
+            phase=phase,
+            data_categories=data or [],
+            k=k,
+            role=role,
+            sector=sector,
+            general_purpose=general_purpose,
+            eu_market=eu_market,
         )
         result = ClauseMap(Settings()).map_and_store(query)
     except ValidationError as exc:
@@ -163,6 +210,18 @@ def map_command(
 
 def _print_mapping(result: MappingRecord) -> None:
     typer.secho(f"mapping {result.id} (knowledge base {result.kb_version})", bold=True)
+    if result.classification is not None:
+        _print_classification(result.classification)
+    for j in result.jurisdictions:
+        typer.secho(f"\n{j.title} ({j.code})", bold=True)
+        if j.missing:
+            typer.secho(f"  {j.missing}", fg=typer.colors.YELLOW)
+        for c in j.situation:
+            typer.echo(f"  situation      {c.citation:24} {c.why or ''}")
+        for c in j.always_applies:
+            typer.echo(f"  always applies {c.citation:24} {c.why or ''}")
+    for sheet in result.company_sheets:
+        typer.echo(f"\ncompany sheet {sheet.source}: {'applies' if sheet.applies else 'does not apply'} — {sheet.why}")
     if result.triggers:
         typer.echo(f"triggers: {', '.join(result.triggers)}")
     for theme in result.themes:
@@ -170,13 +229,36 @@ def _print_mapping(result: MappingRecord) -> None:
         typer.echo("  principles: " + "; ".join(p.citation for p in theme.principles))
         for group in theme.clauses_by_source:
             typer.echo(f"  {group.short_name}: " + "; ".join(c.citation for c in group.clauses))
-    typer.secho("\ndirectly triggered:", bold=True)
+    typer.secho("\ndirectly triggered (provisions that oblige someone):", bold=True)
     for clause in result.direct[:15]:
-        typer.echo(f"  {clause.citation:24} {clause.reason:16} {clause.title or ''}")
+        typer.echo(f"  {clause.citation:24} {clause.kind or '':12} {clause.title or ''}")
+        if clause.condition:
+            typer.echo(f"  {'':24} {'':12} condition: {clause.condition}")
     if result.checklist:
         typer.secho("\nchecklist:", bold=True)
         for check in result.checklist:
             typer.echo(f"  [ ] {check.citation}: {check.question or check.statement}")
+
+
+def _print_classification(c) -> None:
+    typer.secho(f"\nAI Act: {c.title}  (confidence {c.confidence:.2f}, {c.confidence_label})", bold=True)
+    if c.basis:
+        typer.echo(f"  decided by: {', '.join(c.basis)}")
+    if c.would_be:
+        typer.echo(f"  with an EU link it would be: {c.would_be}")
+    typer.echo(f"  scope: {c.scope_note}")
+    for f in c.findings:
+        typer.echo(f"  {f.citation:24} {f.risk_class:12} words: {', '.join(f.words)}")
+    for f in c.ruled_out:
+        typer.echo(f"  {f.citation:24} {'ruled out':12} words: {', '.join(f.words)}")
+    for e in c.exceptions:
+        typer.echo(f"  could change it: {e.citation}: {e.text}")
+    for q in c.open_questions:
+        typer.secho(f"  ? {q}", fg=typer.colors.YELLOW)
+    typer.echo(f"  duties (your role: {c.role or 'not known'}):" if c.duties else "  no AI Act duties")
+    for d in c.duties:
+        mark = "" if d.for_you else "(another role) "
+        typer.echo(f"    {d.citation:22} {mark}{d.title} — {d.condition}")
 
 
 @app.command()

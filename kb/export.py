@@ -21,6 +21,18 @@ def mapping_markdown(mapping: MappingRecord) -> str:
         f"- **Data categories and domains:** {', '.join(mapping.triggers) or 'none'}",
         f"- **Mapping id:** {mapping.id}",
         "",
+    ]
+    lines += _classification_markdown(mapping)
+    lines += _jurisdictions_markdown(mapping)
+    lines += ["## Company check sheets", ""]
+    lines += [
+        f"- **{s.title}** ({s.source}): {'applies' if s.applies else 'does not apply'} — {s.why}"
+        for s in mapping.company_sheets
+    ] or ["- none"]
+    if mapping.company_sheets and not any(s.applies for s in mapping.company_sheets):
+        lines += ["", "No internal check sheet applies to this use case."]
+    lines += [
+        "",
         "## Themes",
     ]
     for theme in mapping.themes:
@@ -45,10 +57,73 @@ def mapping_markdown(mapping: MappingRecord) -> str:
 
 def _bullet(clause: MappedClause) -> str:
     why = f" — {clause.why}" if clause.why else ""
-    return f"- [{clause.citation}]({clause.url}) {clause.title or ''} _({clause.reason})_{why}"
+    reason = f"{clause.kind}; {clause.reason}" if clause.kind else clause.reason
+    condition = f" **Condition:** {clause.condition}." if clause.condition else ""
+    head = f"- [{clause.citation}]({clause.url}) {clause.title or ''}"
+    return f"{head} _({reason})_{why}{condition}{_qualification(clause)}"
 
 
-CSV_COLUMNS = ["section", "theme", "clause_id", "citation", "title", "source", "binding", "reason", "why", "url"]
+def _classification_markdown(mapping: MappingRecord) -> list[str]:
+    c = mapping.classification
+    if c is None:
+        return []
+    lines = ["## EU AI Act classification", "", f"**{c.title}** — confidence {c.confidence:.2f} ({c.confidence_label})"]
+    if c.basis:
+        lines += ["", f"Decided by: {', '.join(c.basis)}."]
+    if c.would_be:
+        lines += ["", f"With an EU link it would be: {c.would_be}."]
+    lines += ["", f"Scope: {c.scope_note}", "", "Why:", ""]
+    lines += [f"- {f.citation} {f.title} ({f.risk_class}) — words: {', '.join(f.words)}" for f in c.findings] or [
+        "- no prohibited, high-risk, general-purpose or transparency case found in the description"
+    ]
+    lines += [f"- ruled out: {f.citation} {f.title} — words: {', '.join(f.words)}" for f in c.ruled_out]
+    if c.exceptions:
+        lines += ["", "What could change it:", ""] + [f"- {e.citation}: {e.text}" for e in c.exceptions]
+    if c.open_questions:
+        lines += ["", "Open questions:", ""] + [f"- {q}" for q in c.open_questions]
+    role = f"{c.role} ({c.role_basis})" if c.role else "not known: the duties of every role are listed"
+    lines += ["", f"Duties (your role: {role}):", ""]
+    lines += [
+        f"- {'' if d.for_you else '(another role) '}**{d.citation}** {d.title} — {d.condition}"
+        + (f"; from {d.applies_from}" if d.applies_from else "")
+        for d in c.duties
+    ] or ["- none"]
+    return [*lines, ""]
+
+
+def _jurisdictions_markdown(mapping: MappingRecord) -> list[str]:
+    lines = []
+    for j in mapping.jurisdictions:
+        lines += [f"## {j.title} ({j.code})", ""]
+        if j.missing:
+            lines += [f"**{j.missing}**", ""]
+        if j.condition:
+            lines += [f"Condition: {j.condition}.", ""]
+        if j.always_applies:
+            lines += ["Always applies to processing personal data:", "", *map(_bullet, j.always_applies), ""]
+        if j.situation:
+            lines += ["What this situation brings:", "", *map(_bullet, j.situation), ""]
+    return lines
+
+
+def _qualification(clause: MappedClause) -> str:
+    """The crosswalk link's type, condition, date and limits, so the review record keeps them."""
+    link = clause.link
+    if link is None:
+        return ""
+    parts = [link.type]
+    if link.condition != "always":
+        parts.append(f"applies if: {link.condition}")
+    if link.applies_from:
+        parts.append(f"from {link.applies_from}")
+    parts.append(f"limits: {link.limits}")
+    return f" [{'; '.join(parts)}; checked {link.checked}]"
+
+
+CSV_COLUMNS = [
+    "section", "theme", "clause_id", "citation", "title", "source", "binding", "reason", "why", "url",
+    "link_type", "condition", "applies_from", "limits", "confidence", "checked", "kind", "applies_if",
+]  # fmt: skip
 
 
 def mapping_csv(mapping: MappingRecord) -> str:
@@ -64,6 +139,16 @@ def mapping_csv(mapping: MappingRecord) -> str:
                 writer.writerow(_row("clause", theme.id, clause))
     for clause in mapping.direct:
         writer.writerow(_row("direct", "", clause))
+    for j in mapping.jurisdictions:
+        for clause in j.always_applies:
+            writer.writerow(_row("always applies", j.code, clause))
+        for clause in j.situation:
+            writer.writerow(_row("situation", j.code, clause))
+    if mapping.classification is not None:
+        c = mapping.classification
+        for d in c.duties:
+            cells = ["duty", c.risk_class, d.provision, d.citation, d.title, d.provision.split(":")[0], True]
+            writer.writerow([*cells, "AI Act class", ", ".join(d.roles), "", *[""] * 6, "obligation", d.condition])
     for check in mapping.checklist:
         writer.writerow(
             [
@@ -77,6 +162,7 @@ def mapping_csv(mapping: MappingRecord) -> str:
                 check.reason,
                 check.statement,
                 "",
+                *[""] * 8,
             ]
         )
     return out.getvalue()
@@ -94,6 +180,9 @@ def _row(section: str, theme: str, clause: MappedClause) -> list:
         clause.reason,
         clause.why or "",
         clause.url,
+        *_link_cells(clause),
+        clause.kind or "",
+        clause.condition or "",
     ]
 
 
@@ -156,3 +245,8 @@ def review_csv(mapping_csv_text: str, review: MappingReview) -> str:
         amended = "yes" if item.amended_since else ""
         writer.writerow([*row, item.decision or "", item.note, item.reviewer or "", amended, review.kb_version])
     return out.getvalue()
+def _link_cells(clause: MappedClause) -> list:
+    link = clause.link
+    if link is None:
+        return [""] * 6
+    return [link.type, link.condition, link.applies_from or "", link.limits, link.confidence, link.checked]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from kb.lexical import tokenize
 from kb.text import JAPANESE_WORD_CHARS
@@ -26,12 +27,19 @@ def best_sentences(terms: frozenset[str], text: str, limit: int = 2) -> list[str
     if not terms or not text:
         return []
     scored = []
-    for position, sentence in enumerate(s.strip() for s in _SENTENCE.split(text)):
-        shared = len(terms & set(tokenize(sentence)))
+    for position, (sentence, sentence_terms) in enumerate(_sentences(text)):
+        shared = len(terms & sentence_terms)
         if shared:
             scored.append((shared, position, sentence))
     top = sorted(scored, key=lambda item: (-item[0], item[1]))[:limit]
     return [sentence for _, _, sentence in sorted(top, key=lambda item: item[1])]
+
+
+@lru_cache(maxsize=16384)
+def _sentences(text: str) -> tuple[tuple[str, frozenset[str]], ...]:
+    """The sentences of a clause text with their terms, tokenized once: the same clauses come back in
+    mapping after mapping (a theme's links), and tokenizing them was most of a mapping's own time."""
+    return tuple((s, frozenset(tokenize(s))) for s in (part.strip() for part in _SENTENCE.split(text)))
 
 
 def matched_words(terms: frozenset[str], text: str) -> list[str]:

@@ -5,25 +5,34 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from kb.classification import Classification, Finding
+from kb.crosswalk import Link
 from kb.diff import word_diff
 from kb.knowledge import CatalogEntry, KnowledgeBase
-from kb.mapping import CheckMatch, Mapping, Supporting, ThemeMatch
+from kb.mapping import CheckMatch, JurisdictionResult, Mapping, Supporting, ThemeMatch
 from kb.models import ClauseVersion, Source, SourceVersion
 from kb.records import heading_note
 from kb.search import Hit
 from kb.translations import translation_notice
 from kb.views import (
     CheckOut,
+    ClassificationFinding,
+    ClassificationOut,
     ClauseChange,
     ClauseChild,
     ClauseOut,
     ClauseRef,
     ClauseVersionOut,
+    DutyOut,
+    ExceptionOut,
+    JurisdictionOut,
     MappedClause,
     MappingQuery,
     MappingRecord,
     Passage,
+    QualifiedLink,
     SearchResult,
+    SheetOut,
     SourceChanges,
     SourceGroup,
     SourceOut,
@@ -183,7 +192,23 @@ def mapped_clause(kb: KnowledgeBase, item: Supporting) -> MappedClause:
         url=item.clause.url,
         reason=item.reason,
         why=item.why,
+        kind=item.kind or None,
+        condition=item.condition,
+        link=qualified_link(item.link) if item.link else None,
         highlights=item.highlights,
+    )
+
+
+def qualified_link(link: Link) -> QualifiedLink:
+    return QualifiedLink(
+        type=link.type,
+        rationale=link.rationale,
+        limits=link.limits,
+        condition=link.condition,
+        roles=list(link.roles),
+        applies_from=link.applies_from,
+        confidence=link.confidence,
+        checked=link.checked,
     )
 
 
@@ -216,6 +241,62 @@ def check_out(kb: KnowledgeBase, check: CheckMatch) -> CheckOut:
     )
 
 
+def cite_id(kb: KnowledgeBase, clause_id: str) -> str:
+    """The citation of a clause id, or the id itself when the knowledge base does not hold it."""
+    clause = kb.clauses.get(clause_id)
+    return kb.citation(clause) if clause is not None else clause_id
+
+
+def finding_out(kb: KnowledgeBase, finding: Finding) -> ClassificationFinding:
+    return ClassificationFinding(
+        provision=finding.rule.provision,
+        citation=cite_id(kb, finding.rule.provision),
+        title=finding.rule.title,
+        risk_class=finding.rule.klass,
+        words=finding.words,
+        via=finding.via,
+    )
+
+
+def classification_out(kb: KnowledgeBase, c: Classification) -> ClassificationOut:
+    return ClassificationOut(
+        risk_class=c.klass,
+        title=c.title,
+        basis=c.basis,
+        transparency=c.transparency,
+        findings=[finding_out(kb, f) for f in c.findings],
+        ruled_out=[finding_out(kb, f) for f in c.ruled_out],
+        exceptions=[ExceptionOut(provision=e.provision, citation=cite_id(kb, e.provision), text=e.text)
+                    for e in c.exceptions],
+        confidence=c.confidence,
+        confidence_label=c.confidence_label,
+        open_questions=c.questions,
+        role=c.role,
+        role_basis=c.role_basis,
+        in_scope=c.in_scope,
+        scope_note=c.scope_note,
+        would_be=c.would_be,
+        duties=[
+            DutyOut(provision=d.provision, citation=cite_id(kb, d.provision), title=d.title, roles=list(d.roles),
+                    condition=d.condition, applies_from=d.applies_from, for_you=d.for_caller)
+            for d in c.duties
+        ],
+    )
+
+
+def jurisdiction_out(kb: KnowledgeBase, j: JurisdictionResult) -> JurisdictionOut:
+    return JurisdictionOut(
+        code=j.code,
+        title=j.title,
+        binding_law=j.binding,
+        missing=j.missing,
+        condition=j.condition,
+        personal_data=j.personal_data,
+        always_applies=[mapped_clause(kb, s) for s in j.always],
+        situation=[mapped_clause(kb, s) for s in j.situational],
+    )
+
+
 def mapping_record(
     kb: KnowledgeBase, mapping: Mapping, request: MappingQuery, mapping_id: str, created_at: datetime
 ) -> MappingRecord:
@@ -228,4 +309,10 @@ def mapping_record(
         themes=[theme_out(kb, t) for t in mapping.themes],
         direct=[mapped_clause(kb, d) for d in mapping.direct],
         checklist=[check_out(kb, c) for c in mapping.checklist],
+        classification=classification_out(kb, mapping.classification) if mapping.classification else None,
+        jurisdictions=[jurisdiction_out(kb, j) for j in mapping.jurisdictions],
+        company_sheets=[
+            SheetOut(source=s.source_id, title=s.title, applies=s.applies, why=s.why) for s in mapping.sheets
+        ],
+        context=[mapped_clause(kb, s) for s in mapping.context],
     )

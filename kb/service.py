@@ -31,7 +31,7 @@ from kb.presenters import mapping_record
 from kb.search import Filters, Hit, InvalidQuery, search
 from kb.settings import Settings
 from kb.views import MappingQuery, MappingRecord
-from kb.vocabulary import JURISDICTIONS, LANGUAGES, SOURCE_KINDS, canonical
+from kb.vocabulary import JURISDICTIONS, LANGUAGES, SOURCE_KINDS, canonical, canonical_jurisdictions
 
 log = logging.getLogger(__name__)
 
@@ -172,7 +172,8 @@ class ClauseMap:
     def map(self, request: MapRequest) -> tuple[KnowledgeBase, Mapping]:
         """The themes, principles, clauses and checks that apply to a described use case."""
         kb = self.kb()
-        return kb, map_use_case(kb, self.embedder, self.crosswalk, self._theme_vectors, request)
+        registry = self.settings.registry_dir
+        return kb, map_use_case(kb, self.embedder, self.crosswalk, self._theme_vectors, request, registry)
 
     @cached_property
     def _mappings(self) -> Engine:
@@ -182,12 +183,21 @@ class ClauseMap:
         """Map a use case and store the answer: the API, the CLI and the web page all answer with this."""
         as_of = datetime.combine(query.as_of, time.max, tzinfo=UTC) if query.as_of else None
         try:
-            jurisdictions = canonical(tuple(query.jurisdictions), JURISDICTIONS, "jurisdiction")
+            jurisdictions = canonical_jurisdictions(tuple(query.jurisdictions))
         except ValueError as exc:
             raise InvalidQuery(str(exc)) from exc
         query = query.model_copy(update={"jurisdictions": list(jurisdictions)})
         request = MapRequest(
-            query.description, jurisdictions, query.phase, tuple(query.data_categories), query.k, as_of
+            query.description,
+            jurisdictions,
+            query.phase,
+            tuple(query.data_categories),
+            query.k,
+            as_of,
+            role=query.role,
+            sector=query.sector,
+            general_purpose=query.general_purpose,
+            eu_market=query.eu_market,
         )
         kb, mapping = self.map(request)
         draft = mapping_record(kb, mapping, query, "0" * 32, datetime.now(UTC))

@@ -208,6 +208,7 @@ def map_page(request: Request) -> HTMLResponse:
     from pydantic import ValidationError
 
     from api.schemas import MapIn
+    from kb.mapping import ROLES
     from kb.vocabulary import JURISDICTIONS, PHASES
 
     service = _service(request)
@@ -217,12 +218,15 @@ def map_page(request: Request) -> HTMLResponse:
         "jurisdictions": params.getlist("jurisdiction"),
         "phase": params.get("phase") or None,
         "data_categories": params.getlist("data"),
+        "role": params.get("role") or None,
+        "sector": params.get("sector") or None,
     }
     categories = [(t.id, t.title) for t in service.crosswalk.triggers]
     context: dict[str, Any] = {
         "form": form,
         "jurisdictions": JURISDICTIONS,
         "phases": PHASES,
+        "roles": ROLES,
         "categories": categories,
         "result": None,
         "error": None,
@@ -234,6 +238,8 @@ def map_page(request: Request) -> HTMLResponse:
                 jurisdictions=form["jurisdictions"],
                 phase=form["phase"],
                 data_categories=form["data_categories"],
+                role=form["role"],
+                sector=form["sector"],
             )
             context["result"] = service.map_and_store(body.query())
         except ValidationError as exc:  # shown beside the form, which keeps what was typed

@@ -17,7 +17,7 @@ from urllib.parse import quote, urlencode
 from markupsafe import Markup, escape
 from starlette.datastructures import QueryParams
 
-from kb.crosswalk import Crosswalk, Theme
+from kb.crosswalk import Crosswalk, Link, Theme
 from kb.highlight import marked_characters
 from kb.knowledge import CatalogEntry, KnowledgeBase
 from kb.models import Source
@@ -293,27 +293,29 @@ class ThemeOfClause:
     principles and key clauses of the other frameworks, each with the crosswalk's one-line why."""
 
     theme: Theme
-    why: str
+    link: Link  # the theme's qualified link to this clause (or to the enclosing clause in ``via``)
     via: ClauseRef | None  # the enclosing clause the theme names, when it does not name this one
-    principles: list[tuple[ClauseRef, str]]
-    clauses: list[tuple[ClauseRef, str]]
+    principles: list[tuple[ClauseRef, Link]]
+    clauses: list[tuple[ClauseRef, Link]]
 
 
 def clause_themes(crosswalk: Crosswalk, kb: KnowledgeBase, clause: CatalogEntry) -> list[ThemeOfClause]:
-    """The themes that name this clause or, failing that, its nearest enclosing clause."""
+    """The themes that name this clause, else its nearest enclosing clause, else one of its subdivisions."""
     chain = [clause.id] + [a.id for a in reversed(kb.ancestors(clause))]
     found = []
     for theme in crosswalk.themes:
         named = {link.id: link for link in theme.links}
-        match = next((i for i in chain if i in named), None)
+        match = next((i for i in chain if i in named), None) or next(
+            (i for i in named if i.startswith(f"{clause.id}(")), None
+        )  # an article's page shows the themes that link one of its paragraphs or points
         if match is None:
             continue
 
-        def others(links: tuple, match: str = match) -> list[tuple[ClauseRef, str]]:
-            return [(clause_ref(kb, link.id), link.why) for link in links if link.id != match and link.id in kb.clauses]
+        def others(links: tuple, match: str = match) -> list[tuple[ClauseRef, Link]]:
+            return [(clause_ref(kb, link.id), link) for link in links if link.id != match and link.id in kb.clauses]
 
         via = clause_ref(kb, match) if match != clause.id else None
-        found.append(ThemeOfClause(theme, named[match].why, via, others(theme.principles), others(theme.clauses)))
+        found.append(ThemeOfClause(theme, named[match], via, others(theme.principles), others(theme.clauses)))
     return found
 
 

@@ -4,6 +4,7 @@ The format is documented for authors in ``corpus/internal/README.md``; in short:
 
     format: clausemap-guideline/1
     source: {id, title, issuer, language, version_date, [url], [based_on], [summary]}
+    scope: {summary, match, [technologies], [data_categories], [purposes]}   # optional
     principles:                     # optional; kind "principle"
       - {id, title, statement, [number], [checks]}
     sections:                       # optional checklist sections; kind "section"
@@ -18,7 +19,8 @@ check's question and ``text`` its statement; ``refs`` holds the check's links to
 the same document. Lifecycle phases, data categories and all principle links (including
 other sources' ids such as ``nec:p2``, only checked for id syntax here) are not
 ``ClauseRecord`` fields: ``guideline_checks`` returns them as ``CheckItem`` values, and
-``guideline_source`` returns the source metadata for the registry. All three are pure
+``guideline_source`` returns the source metadata for the registry, with the ``scope`` of use cases
+the sheet covers (``match``: groups of phrases that must all occur in a description). All three are pure
 functions of the bytes and validate the whole document the same way.
 
 Quirks and rules:
@@ -66,7 +68,8 @@ _SLUG_RE = re.compile(r"^[a-z][a-z0-9-]*$")
 _TRAILING_NUMBER_RE = re.compile(r"(\d+)$")
 _LAST_PATH_STEP_RE = re.compile(r"(^|\.)[^.\[]+$|\[\d+\]$")
 
-_TOP_KEYS = ({"format", "source"}, {"principles", "sections", "checks"})
+_TOP_KEYS = ({"format", "source"}, {"scope", "principles", "sections", "checks"})
+_SCOPE_KEYS = ({"summary", "match"}, {"unless", "technologies", "data_categories", "purposes"})
 _SOURCE_KEYS = (
     {"id", "title", "issuer", "language", "version_date"},
     {"url", "based_on", "summary"},
@@ -94,6 +97,23 @@ class CheckItem:
 
 
 @dataclass(frozen=True)
+class SheetScope:
+    """The use cases a sheet covers: its items come back only for a use case in scope.
+
+    ``match`` holds cues, each a tuple of groups of alternative phrases that must all occur in the
+    description (``kb/cues.py``); the use case is in scope when one cue matches and no ``unless`` cue
+    does.
+    """
+
+    summary: str
+    match: tuple[tuple[tuple[str, ...], ...], ...]
+    unless: tuple[tuple[tuple[str, ...], ...], ...] = ()  # cues that take a use case out ("no face recognition")
+    technologies: tuple[str, ...] = ()
+    data_categories: tuple[str, ...] = ()
+    purposes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class GuidelineSource:
     """The document's ``source`` block, for the source registry."""
 
@@ -105,6 +125,7 @@ class GuidelineSource:
     url: str | None = None
     based_on: tuple[str, ...] = ()
     summary: str | None = None
+    scope: SheetScope | None = None  # None: the document applies to every use case
 
 
 def parse_guideline_yaml(data: bytes) -> list[ClauseRecord]:
@@ -120,7 +141,8 @@ def guideline_checks(data: bytes) -> list[CheckItem]:
 def parse_guideline_document(data: bytes) -> ParsedDocument:
     """Records, checks and source metadata of a guideline document, from one read of it."""
     result = _Parser(data).parse()
-    source = {k: str(v) for k, v in dataclasses.asdict(result.source).items() if v not in (None, ())}
+    metadata = dataclasses.asdict(result.source)
+    source = {k: str(v) for k, v in metadata.items() if v not in (None, ()) and k != "scope"}  # scope: kb/sheets.py
     return ParsedDocument(result.records, result.checks, source)
 
 
@@ -171,6 +193,8 @@ class _Parser:
             )
         self._require_mapping(document, "", _TOP_KEYS)
         source = self._source(document["source"], "source")
+        if "scope" in document:
+            source = replace(source, scope=self._scope(document["scope"], "scope"))
         self._source_id, self._language = source.id, source.language
         for key, value in document.items():
             if key == "principles":
@@ -255,6 +279,37 @@ class _Parser:
             based_on=tuple(based_on),
             summary=self._string(value, "summary", path, required=False),
         )
+
+    def _scope(self, value: Any, path: str) -> SheetScope:
+        self._require_mapping(value, path, _SCOPE_KEYS)
+        return SheetScope(
+            summary=self._string(value, "summary", path),
+            match=self._cues(value["match"], f"{path}.match"),
+            unless=self._cues(value["unless"], f"{path}.unless") if "unless" in value else (),
+            technologies=tuple(self._string_list(value, "technologies", path)),
+            data_categories=self._data_categories(value, path),
+            purposes=tuple(self._string_list(value, "purposes", path)),
+        )
+
+    def _cues(self, match: Any, path: str) -> tuple[tuple[tuple[str, ...], ...], ...]:
+        """``[[a, b], [c]]`` (one cue: groups of phrases that must all occur) or a list of such cues."""
+        several = isinstance(match, list) and all(
+            isinstance(c, list) and c and all(isinstance(g, list) for g in c) for c in match
+        )
+        cues = match if several and match else [match]
+        parsed = []
+        for i, cue in enumerate(cues):
+            cue_path = f"{path}[{i}]" if several else path
+            if not isinstance(cue, list) or not cue:
+                self._fail(cue_path, "expected groups of phrases, e.g. [[face, facial], [recognition, verify]]")
+            groups = []
+            for k, group in enumerate(cue):
+                phrases = group if isinstance(group, list) else [group]
+                if not phrases or not all(isinstance(p, str) and p.strip() for p in phrases):
+                    self._fail(f"{cue_path}[{k}]", "expected a non-empty list of phrases")
+                groups.append(tuple(" ".join(p.split()) for p in phrases))
+            parsed.append(tuple(groups))
+        return tuple(parsed)
 
     def _principles(self, value: Any, path: str) -> None:
         for i, item in enumerate(self._list(value, path)):
