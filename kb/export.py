@@ -139,6 +139,8 @@ def mapping_csv(mapping: MappingRecord) -> str:
                 writer.writerow(_row("clause", theme.id, clause))
     for clause in mapping.direct:
         writer.writerow(_row("direct", "", clause))
+    for clause in mapping.context:
+        writer.writerow(_row("context", "", clause))
     for j in mapping.jurisdictions:
         for clause in j.always_applies:
             writer.writerow(_row("always applies", j.code, clause))

@@ -129,23 +129,23 @@ def test_a_clause_amended_after_the_mapping_is_flagged(tiny_kb: Settings, embedd
     )
     service = ClauseMap(settings, embedder)
     record = service.map_and_store(MappingQuery(description=DESCRIPTION, k=3))
-    assert "oecd:2.1" in mapping_items(record)  # "Governments should fund tests."
-    record_review(service, record.id, [ReviewItemIn(item_id="oecd:2.1", decision="applies", note="funded")], "ken")
+    assert "oecd:1.1" in mapping_items(record)  # "Small inputs": (a) "Tests should be small."
+    record_review(service, record.id, [ReviewItemIn(item_id="oecd:1.1", decision="applies", note="funded")], "ken")
 
     path = sources / "oecd" / "tiny-2024.md"
-    path.write_bytes(path.read_bytes().replace(b"should fund", b"should generously fund", 1))
+    path.write_bytes(path.read_bytes().replace(b"should be small", b"should be very small", 1))
     assert ingest(settings, embedder, only=["oecd"]).published
 
     review = mapping_review(ClauseMap(settings, embedder), record.id)
     assert review.kb_version == record.kb_version != review.current_kb_version
-    assert [(c.clause_id, c.change) for c in review.amended_since] == [("oecd:2.1", "amended")]
+    assert [(c.clause_id, c.change) for c in review.amended_since] == [("oecd:1.1(a)", "amended")]
     flagged = {i.item_id for i in review.items if i.amended_since}
-    assert flagged == {"oecd:2.1"}
+    assert flagged == {"oecd:1.1"}
     from kb.export import mapping_csv, mapping_markdown, review_csv, review_markdown
 
     markdown = review_markdown(review)
     assert "### Amended since the mapping was made: re-check" in markdown and "(newer)" in markdown
     assert "| applies | funded | ken | **yes** |" in markdown
     rows = list(csv.DictReader(io.StringIO(review_csv(mapping_csv(service.mapping(record.id)), review))))
-    assert {r["clause_id"] for r in rows if r["amended_since"] == "yes"} == {"oecd:2.1"}
+    assert {r["clause_id"] for r in rows if r["amended_since"] == "yes"} == {"oecd:1.1"}
     assert mapping_markdown(service.mapping(record.id)).startswith("# Use-case mapping")
