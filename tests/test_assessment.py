@@ -262,3 +262,25 @@ def test_create_revise_compare_and_export_through_the_cli(tiny_kb, tmp_path: Pat
     assert result.exit_code == 1 and "error:" in result.output
     result = runner.invoke(app, ["assess", "show", "nosuch"])
     assert result.exit_code == 1 and "error: no assessment 'nosuch'" in result.output
+
+
+# --- the pages (in process; the browser test is in tests/test_assess_web.py) -------------------
+
+
+def test_the_pages_create_revise_and_compare(tiny_client) -> None:
+    assessment_id = _new_id()
+    form = {"id": assessment_id, "framework": "meti-gg", "organisation": "Tiny Co", "assessed_on": "2025-04-01"}
+    created = tiny_client.post("/assess", data=form, follow_redirects=False)
+    assert created.status_code == 303 and created.headers["location"] == f"/assess/{assessment_id}"
+    page = tiny_client.get(f"/assess/{assessment_id}").text
+    assert 'name="current-1-1"' in page and "利点と危険の把握" in page and "One date so far" in page
+    for day, level in (("2025-06-01", "1"), ("2025-10-01", "3")):
+        revision = {"assessed_on": day, "current-1-1": level, "target-1-1": "5", "links-1-1": "tiny-co:check-1"}
+        assert tiny_client.post(f"/assess/{assessment_id}", data=revision, follow_redirects=False).status_code == 303
+    page = tiny_client.get(f"/assess/{assessment_id}").text
+    assert 'id="comparison"' in page and "<td>+2</td>" in page  # the last two dates, by default
+    assert f"/v1/assessments/{assessment_id}/charts/levels.svg" in page and "(gap 2)" in page
+    assert 'href="/clauses/tiny-co:check-1"' in page
+    assert assessment_id in tiny_client.get("/assess").text
+    bad = tiny_client.post(f"/assess/{assessment_id}", data={**revision, "current-1-1": "9"})
+    assert bad.status_code == 422 and "not on the scale" in bad.text
