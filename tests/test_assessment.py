@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from kb.assessment_input import read_assessment_file
 from kb.frameworks import FrameworkError, load_framework, load_frameworks
-from kb.settings import REPO_ROOT
+from kb.settings import REPO_ROOT, Settings
 
 METI = {
     "framework": "meti-gg",
@@ -284,3 +284,33 @@ def test_the_pages_create_revise_and_compare(tiny_client) -> None:
     assert assessment_id in tiny_client.get("/assess").text
     bad = tiny_client.post(f"/assess/{assessment_id}", data={**revision, "current-1-1": "9"})
     assert bad.status_code == 422 and "not on the scale" in bad.text
+
+
+# --- the store: its own database and Alembic revisions ------------------------------------------
+
+
+def test_the_assessments_store_is_migrated_to_exactly_its_table_and_back(tmp_path: Path) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    from kb.assessment_store import ASSESSMENTS, ASSESSMENTS_TABLES, assessments_engine
+    from kb.database import current_revision, downgrade, head_revision, upgrade
+
+    def differences(engine) -> list:
+        def include(obj, name, type_, reflected, compare_to) -> bool:
+            return type_ != "table" or name in ASSESSMENTS_TABLES
+
+        with engine.connect() as connection:
+            options = {"include_object": include, "compare_type": True}
+            return compare_metadata(MigrationContext.configure(connection, opts=options), SQLModel.metadata)
+
+    settings = Settings(data_dir=tmp_path / "data")
+    engine = assessments_engine(settings)
+    assert (tmp_path / "data" / "assessments.sqlite").exists()
+    assert current_revision(engine) == head_revision(ASSESSMENTS) == "a0001_assessments"
+    assert differences(engine) == []
+    downgrade(engine, "base", ASSESSMENTS)
+    upgrade(engine, ASSESSMENTS)
+    assert differences(engine) == []
+    engine.dispose()

@@ -58,3 +58,14 @@ def test_the_real_overview_lists_six_categories_and_fourteen_targets(corpus_dir:
     assert by_id["meti-gg:1-1"].text.startswith("各主体は、経営層のリーダーシップの下")
     assert by_id["meti-gg:1-1"].text.endswith("適時に理解を更新する。")
     assert by_id["meti-gg:6-1"].parent == "meti-gg:cat-6"
+
+
+def test_every_clause_of_the_shipped_meti_framework_is_in_the_real_text(corpus_dir: Path) -> None:
+    from kb.frameworks import load_frameworks
+    from kb.settings import REPO_ROOT
+
+    parsed = {r.id for r in parse_governance_targets((corpus_dir / REAL_FILE).read_bytes())}
+    framework = load_frameworks(REPO_ROOT / "corpus")["meti-gg"]
+    referenced = {i.clause for i in framework.items} | {c.clause for c in framework.categories}
+    assert referenced <= parsed, sorted(referenced - parsed)
+    assert {i for i in parsed if "(" not in i and ":cat-" not in i} == {i.clause for i in framework.items}
