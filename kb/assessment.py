@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from kb.service import ClauseMap
 
 SUGGESTIONS_PER_GROUP = 3
+QUERY_TEXT_CHARS = 200  # of the item's wording, added to its names to search for evidence
 
 
 class InvalidAssessment(KBError, ValueError):
@@ -296,7 +297,8 @@ class Assessments:
         item = framework.item(item_id)
         kb = self.service.kb()
         clause = kb.clauses.get(item.clause) if item.clause else None
-        query = item.query or " ".join(p for p in (item.title, item.title_ja or _title(clause)) if p)
+        wording = clause.text[:QUERY_TEXT_CHARS] if clause else item.text
+        query = item.query or " ".join(p for p in (item.title, item.title_ja or _title(clause), wording) if p)
         own = {item.clause, clause.unit_id if clause else None}
         found: list[Suggestion] = []
         for _, sources in evidence_groups(kb):

@@ -314,3 +314,16 @@ def test_the_assessments_store_is_migrated_to_exactly_its_table_and_back(tmp_pat
     upgrade(engine, ASSESSMENTS)
     assert differences(engine) == []
     engine.dispose()
+
+
+def test_the_shipped_nist_framework_names_every_core_subcategory(corpus_dir: Path) -> None:
+    from ingest.parsers.nist_airc_html import parse_nist_airc_html
+    from kb.registry import load_registry
+
+    entry = next(e for e in load_registry(REPO_ROOT / "corpus") if e.id == "nist-ai-rmf")
+    parsed = parse_nist_airc_html((corpus_dir / entry.files[0]).read_bytes())
+    records = getattr(parsed, "records", parsed)
+    subcategories = {r.id for r in records if r.kind == "subcategory"}
+    framework = load_frameworks(REPO_ROOT / "corpus")["nist-ai-rmf"]
+    assert {i.clause for i in framework.items} == subcategories and len(subcategories) == 72
+    assert {c.clause for c in framework.categories} == {r.id for r in records if r.kind == "function"}
