@@ -40,7 +40,7 @@ from kb.assessment_views import (
 from kb.errors import KBError
 from kb.frameworks import Framework, UnknownFramework, load_frameworks
 from kb.ids import ClauseId, InvalidClauseId
-from kb.search import Filters
+from kb.search import Filters, query_language
 
 if TYPE_CHECKING:
     from kb.knowledge import KnowledgeBase
@@ -298,13 +298,17 @@ class Assessments:
         kb = self.service.kb()
         clause = kb.clauses.get(item.clause) if item.clause else None
         wording = clause.text[:QUERY_TEXT_CHARS] if clause else item.text
-        query = item.query or " ".join(p for p in (item.title, item.title_ja or _title(clause), wording) if p)
+        queries = (
+            [item.query] if item.query else _queries_by_language(item.title, item.title_ja or _title(clause), wording)
+        )
         own = {item.clause, clause.unit_id if clause else None}
         found: list[Suggestion] = []
         for _, sources in evidence_groups(kb):
-            outcome = self.service.search(query, k=per_group + 2, filters=Filters(sources=sources))
-            hits = [h for h in outcome.hits if h.clause.id not in own and h.unit.id not in own][:per_group]
-            found.extend(_suggestion(kb, hit) for hit in hits)
+            rankings = [
+                self.service.search(query, k=per_group + 2, filters=Filters(sources=sources)).hits for query in queries
+            ]
+            hits = [h for h in _interleaved(rankings) if h.clause.id not in own and h.unit.id not in own]
+            found.extend(_suggestion(kb, hit) for hit in hits[:per_group])
         return found
 
     # --- helpers ------------------------------------------------------------------------------
@@ -384,6 +388,29 @@ def _title(clause) -> str | None:
     return clause.title if clause is not None else None
 
 
+def _queries_by_language(*parts: str | None) -> list[str]:
+    """One query per language of the item's names and wording: an English name is searched densely
+    and lexically, a Japanese one lexically (search picks the method by the query's language), so a
+    Japanese wording does not turn the English name's search into a lexical one."""
+    by_language: dict[str, list[str]] = {}
+    for part in parts:
+        if part:
+            by_language.setdefault(query_language(part), []).append(part)
+    return [" ".join(texts) for texts in by_language.values()]
+
+
+def _interleaved(rankings: list[list]) -> list:
+    """The hits of several rankings, best of each in turn, each unit once."""
+    seen: set[str] = set()
+    merged = []
+    for rank in range(max((len(r) for r in rankings), default=0)):
+        for ranking in rankings:
+            if rank < len(ranking) and ranking[rank].unit.id not in seen:
+                seen.add(ranking[rank].unit.id)
+                merged.append(ranking[rank])
+    return merged
+
+
 def _suggestion(kb: KnowledgeBase, hit) -> Suggestion:
     source = kb.sources[hit.clause.source_id]
     return Suggestion(
@@ -395,4 +422,3 @@ def _suggestion(kb: KnowledgeBase, hit) -> Suggestion:
         source_kind=source.kind,
         url=hit.clause.url,
     )
-

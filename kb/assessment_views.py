@@ -4,11 +4,23 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-ASSESSMENT_ID_PATTERN = r"^[a-z0-9][a-z0-9._-]{0,63}$"
+ASSESSMENT_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"  # no dots: "/v1/assessments/{id}.md" stays unambiguous
 
+
+
+def _no_control_characters(text: str) -> str:
+    """Text is stored as given, so a NUL or other control character (which PostgreSQL refuses in
+    text) is refused here, with the field's name, rather than half-stored."""
+    if any(ord(c) < 32 and c not in "\n\r\t" for c in text):
+        raise ValueError("control characters are not allowed")
+    return text
+
+
+Text = Annotated[str, AfterValidator(_no_control_characters)]
 
 class LevelOut(BaseModel):
     level: int
@@ -55,10 +67,10 @@ class Entry(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    item: str = Field(examples=["1-1"])
+    item: str = Field(max_length=100, examples=["1-1"])
     current: int | None = Field(default=None, description="the level reached; None: not assessed")
     target: int | None = Field(default=None, description="the level aimed at")
-    evidence: str = Field(default="", max_length=4000, description="free text: what shows the level")
+    evidence: Text = Field(default="", max_length=4000, description="free text: what shows the level")
     links: list[str] = Field(default_factory=list, max_length=50, description="clause ids, e.g. acme-frs:p1")
 
 
@@ -69,10 +81,10 @@ class AssessmentIn(BaseModel):
 
     id: str = Field(pattern=ASSESSMENT_ID_PATTERN, examples=["acme-ai-office"])
     framework: str = Field(examples=["meti-gg"])
-    organisation: str = Field(min_length=1, max_length=200, examples=["ACME Corp."])
-    business_unit: str | None = Field(default=None, max_length=200)
+    organisation: Text = Field(min_length=1, max_length=200, examples=["ACME Corp."])
+    business_unit: Text | None = Field(default=None, max_length=200)
     assessed_on: date
-    author: str | None = Field(default=None, max_length=200)
+    author: Text | None = Field(default=None, max_length=200)
     entries: list[Entry] = Field(default_factory=list, max_length=1000)
 
 
@@ -82,7 +94,7 @@ class RevisionIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     assessed_on: date
-    author: str | None = Field(default=None, max_length=200)
+    author: Text | None = Field(default=None, max_length=200)
     entries: list[Entry] = Field(default_factory=list, max_length=1000)
 
 

@@ -327,3 +327,9 @@ def test_the_shipped_nist_framework_names_every_core_subcategory(corpus_dir: Pat
     framework = load_frameworks(REPO_ROOT / "corpus")["nist-ai-rmf"]
     assert {i.clause for i in framework.items} == subcategories and len(subcategories) == 72
     assert {c.clause for c in framework.categories} == {r.id for r in records if r.kind == "function"}
+
+
+def test_control_characters_in_text_are_refused(tiny_client) -> None:
+    body = {"id": _new_id(), **METI, "organisation": "Tiny\x00Co"}
+    response = tiny_client.post("/v1/assessments", json=body)
+    assert response.status_code == 422 and "control characters" in response.json()["error"]["message"]
