@@ -184,7 +184,7 @@ def gaps(
         for point in gap.practice_points:
             typer.echo(f"    point: {point.text}")
         for s in gap.suggestions:
-            typer.echo(f"    see {s.citation} [{s.id}] {s.title or ''}")
+            typer.echo(f"    see {s.citation} [{s.id}] {s.title or _excerpt(s.snippet)}")
 
 
 @assess.command()
@@ -198,3 +198,7 @@ def export(
 
     for path in export_assessment(_service().assessments, assessment_id, out, suggestions):
         typer.echo(str(path))
+
+
+def _excerpt(text: str, length: int = 70) -> str:
+    return text if len(text) <= length else text[: length - 1] + "…"

@@ -60,7 +60,8 @@ def assessment_markdown(
             lines.append("")
         if gap.suggestions:
             lines += ["Suggested evidence:", ""]
-            lines += [f"- **{s.citation}** {s.title or ''} `[{s.id}]` ({s.source_kind})" for s in gap.suggestions]
+            for s in gap.suggestions:
+                lines.append(f"- **{s.citation}** {s.title or s.snippet[:90]} `[{s.id}]` ({s.source_kind})")
     return "\n".join(lines) + "\n"
 
 
