@@ -18,7 +18,7 @@ from tests.test_web import CHROMIUM, CHROMIUM_ARGS
 
 SCREENSHOT = Path("/tmp/assess.png")
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]  # a server and Chromium
 
 
 @pytest.fixture(scope="module")
