@@ -282,8 +282,12 @@ def test_the_pages_create_revise_and_compare(tiny_client) -> None:
     assert f"/v1/assessments/{assessment_id}/charts/levels.svg" in page and "(gap 2)" in page
     assert 'href="/clauses/tiny-co:check-1"' in page
     assert assessment_id in tiny_client.get("/assess").text
-    bad = tiny_client.post(f"/assess/{assessment_id}", data={**revision, "current-1-1": "9"})
-    assert bad.status_code == 422 and "not on the scale" in bad.text
+    typed = {**revision, "current-1-1": "9", "evidence-2-1": "typed, not lost", "links-2-1": "nosuch:x-1"}
+    bad = tiny_client.post(f"/assess/{assessment_id}", data=typed)
+    assert bad.status_code == 422 and "Not saved:" in bad.text and "not on the scale" in bad.text
+    assert "typed, not lost" in bad.text and 'value="nosuch:x-1"' in bad.text  # the table keeps what was typed
+    versions = tiny_client.get(f"/v1/assessments/{assessment_id}/versions").json()["versions"]
+    assert len(versions) == 3  # nothing stored
 
 
 # --- the store: its own database and Alembic revisions ------------------------------------------

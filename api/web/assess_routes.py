@@ -41,9 +41,15 @@ async def create_from_form(request: Request) -> Response:
 
 @router.get("/assess/{assessment_id}", response_class=HTMLResponse)
 def assessment_page(request: Request, assessment_id: str) -> HTMLResponse:
-    assessments = _service(request).assessments
     params = request.query_params
     version = int(params["version"]) if params.get("version", "").isdigit() else None
+    return _page(request, "assess.html", **_context(request, assessment_id, version))
+
+
+def _context(request: Request, assessment_id: str, version: int | None = None) -> dict[str, Any]:
+    """What the assessment page shows: a version, the pictures, the comparison, the plan."""
+    assessments = _service(request).assessments
+    params = request.query_params
     assessment = assessments.get(assessment_id, version)
     framework = assessments.framework_out(assessment.framework)
     summary = assessments.summary(assessment_id)
@@ -68,8 +74,9 @@ def assessment_page(request: Request, assessment_id: str) -> HTMLResponse:
         "plan": assessments.plan(assessment_id, assessment.version, PAGE_SUGGESTIONS),
         "today": date.today(),
         "latest": assessment.version == summary.versions[-1].version,
+        "error": None,
     }
-    return _page(request, "assess.html", **context)
+    return context
 
 
 @router.post("/assess/{assessment_id}", response_class=HTMLResponse)
@@ -83,21 +90,21 @@ async def revise_from_form(request: Request, assessment_id: str) -> Response:
         entries.append(
             {
                 "item": item,
-                "current": _level(form.get(f"current-{item}")),
-                "target": _level(form.get(f"target-{item}")),
+                "current": str(form.get(f"current-{item}") or "") or None,
+                "target": str(form.get(f"target-{item}") or "") or None,
                 "evidence": str(form.get(f"evidence-{item}") or ""),
                 "links": str(form.get(f"links-{item}") or "").replace(",", " ").split(),
             }
         )
-    body = _validated(
-        RevisionIn,
-        {
-            "assessed_on": str(form.get("assessed_on") or ""),
-            "author": str(form.get("author") or "") or None,
-            "entries": entries,
-        },
-    )
-    assessments.revise(assessment_id, body)
+    fields = {"assessed_on": str(form.get("assessed_on") or ""), "author": str(form.get("author") or "") or None}
+    try:
+        assessments.revise(assessment_id, _validated(RevisionIn, {**fields, "entries": entries}))
+    except InvalidAssessment as exc:  # shown above the table, which keeps what was typed
+        context = _context(request, assessment_id)
+        shown = {e.item: e for e in context["assessment"].entries}
+        typed = [shown[e["item"]].model_copy(update={**e, **_levels(e)}) for e in entries]
+        context["assessment"] = context["assessment"].model_copy(update={"entries": typed})
+        return _page(request, "assess.html", 422, **{**context, "error": str(exc), "typed": fields})
     return RedirectResponse(f"/assess/{assessment_id}", status_code=303)
 
 
@@ -109,13 +116,13 @@ def _validated(model, data: dict):
         raise InvalidAssessment(problems) from exc
 
 
-def _level(value) -> int | None:
-    text = str(value or "").strip()
-    if not text:
-        return None
-    if not text.isdigit():
-        raise InvalidAssessment(f"level {text!r} is not a number")
-    return int(text)
+def _levels(entry: dict) -> dict:
+    """The levels as typed, read leniently for showing them again (a wrong one shows as none)."""
+    return {
+        k: int(v) if isinstance(v, str) and v.isdigit() else None
+        for k, v in entry.items()
+        if k in ("current", "target")
+    }
 
 
 def _day(value: str | None) -> date | None:
