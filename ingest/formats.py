@@ -59,7 +59,9 @@ def _formex(files: list[bytes], source: str) -> ParsedDocument:
 
 
 def _meti_governance(files: list[bytes], source: str) -> ParsedDocument:
-    return ParsedDocument(parse_governance_targets(_the_one(files, "meti-governance-text"), source=source))
+    if len(files) != 1:
+        raise ParseError(f"the METI governance targets parser reads one text file, got {len(files)}")
+    return ParsedDocument(parse_governance_targets(files[0], source=source))
 
 
 PARSERS: dict[str, Parser] = {

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from ingest.fidelity import check_source
 from ingest.parsers import ParseError
 from ingest.parsers.meti_governance import parse_governance_targets
 from kb.ids import ClauseId
@@ -29,14 +30,21 @@ def test_tiny_fixture_matches_its_golden_output() -> None:
 
 
 def test_the_commentary_column_is_dropped_and_ids_round_trip() -> None:
-    records = parse_governance_targets((FIXTURES / "tiny_targets.ja.txt").read_bytes())
+    data = (FIXTURES / "tiny_targets.ja.txt").read_bytes()
+    records = parse_governance_targets(data)
     assert not any("解説" in r.text for r in records)
     for record in records:
         assert str(ClauseId.parse(record.id)) == record.id
         assert record.unit == str(ClauseId.parse(record.id).unit)
+    # reading order: the target spelled out (1-1) comes where its wording is, after the table
     assert [r.id for r in records if r.kind == "item"] == [
-        "meti-gg:1-1", "meti-gg:1-2", "meti-gg:2-1", "meti-gg:3-1-1", "meti-gg:3-1-2"
+        "meti-gg:1-2",
+        "meti-gg:2-1",
+        "meti-gg:3-1-1",
+        "meti-gg:3-1-2",
+        "meti-gg:1-1",
     ]
+    assert check_source("meti-governance-text", [data], records) == []
 
 
 def test_a_text_without_the_targets_table_is_refused() -> None:

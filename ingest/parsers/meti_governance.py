@@ -21,6 +21,8 @@ without changing an id: the history then records the wording as amended. Quirks:
   but three-part numbers are read all the same.
 * The wording and practice points of the example target end in ``・ ・ ・`` on the slide: what is
   there is kept; the points list is what the slide shows, not the appendix's whole list.
+* Records are in reading order, so a target whose wording is spelled out (1-1) comes after the
+  table, where its wording is, followed by its practice points.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ def parse_governance_targets(data: bytes, *, source: str = "meti-gg") -> list[Cl
     wordings = _wordings(lines)
     points = _practice_points(lines)
     records: list[ClauseRecord] = []
+    spelled_out: list[ClauseRecord] = []  # targets with their wording, read where the wording is
     category = None
     for cat, cat_name, number, name in rows:
         if cat is not None:
@@ -60,10 +63,22 @@ def parse_governance_targets(data: bytes, *, source: str = "meti-gg") -> list[Cl
         if category is None or not number.startswith(f"{category.rsplit('-', 1)[1]}-"):
             raise ParseError(f"action target {number} is not under a category of its number")
         target = f"{source}:{number}"
-        records.append(_target_record(target, category, number, name, wordings.get(number)))
-        for k, point in enumerate(points.get(number, []), start=1):
-            records.append(_point_record(target, number, k, point))
+        (spelled_out if number in wordings else records).append(
+            _target_record(target, category, number, name, wordings.get(number))
+        )
+    for record in spelled_out:
+        records.append(record)
+        records += [
+            _point_record(record.id, record.number, k, p) for k, p in enumerate(points.get(record.number, []), 1)
+        ]
     return [_at(record, i) for i, record in enumerate(records)]
+
+
+def layout_text(data: bytes) -> str:
+    """The text as the parser reads it (for the fidelity check): the rows of the targets' table
+    whole, the left column of every other line (the commentary column dropped)."""
+    lines = decode_text(data, "text").replace("\f", "\n").splitlines()
+    return "\n".join(line.strip() if _TARGET_ROW.match(line) else _left_column(line) for line in lines)
 
 
 def _check_source(source: str) -> None:
