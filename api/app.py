@@ -13,9 +13,9 @@ from starlette.routing import Route
 
 from api.docs import install_docs
 from api.errors import install_error_handlers
-from api.routers import admin, changes, clauses, feeds, health, mapping, review, search, sources
+from api.routers import admin, assessments, changes, clauses, feeds, health, mapping, review, search, sources
 from api.security import install_security
-from api.web import STATIC_DIR
+from api.web import STATIC_DIR, assess_routes
 from api.web import routes as web
 from kb.database import SchemaMismatch
 from kb.index import IndexCorrupt
@@ -58,9 +58,10 @@ def create_app(settings: Settings | None = None, service: ClauseMap | None = Non
     install_error_handlers(app, settings)
     install_security(app, settings)
     install_docs(app)
-    for module in (search, feeds, review, mapping, clauses, sources, changes, health, admin):
+    for module in (search, feeds, review, mapping, clauses, sources, changes, health, admin, assessments):
         app.include_router(module.router)
     app.router.routes.append(Route(MCP_PATH, endpoint=mcp, include_in_schema=False))  # tools for AI assistants
     app.include_router(web.router)
+    app.include_router(assess_routes.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     return app

@@ -377,3 +377,9 @@ from cli.review_cmd import review  # noqa: E402
 
 app.command(name="mcp")(reporting_errors(mcp))
 app.command(name="review")(reporting_errors(review))
+
+from cli.assess_cmd import assess  # noqa: E402
+
+for _command in assess.registered_commands:
+    _command.callback = reporting_errors(_command.callback)
+app.add_typer(assess, name="assess")

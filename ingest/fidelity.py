@@ -27,6 +27,7 @@ import yaml
 from lxml import etree
 
 from ingest.parsers import ParseError, decode_text
+from ingest.parsers.meti_governance import layout_text
 from kb.records import ClauseRecord
 
 _SPACE = re.compile(r"[\s\u00ad\u200b\u2022|]+")  # whitespace, soft hyphens, zero-width spaces, bullets, table rules
@@ -222,6 +223,7 @@ OFFICIAL_TEXT: dict[str, Callable[[list[bytes]], str]] = {
     "oecd-markdown": markdown_text,
     "oecd-commonaccord": commonaccord_text,
     "principles-text": plain_text,
+    "meti-governance-text": lambda files: "\n".join(layout_text(data) for data in files),
     "guideline-yaml": yaml_text,
 }
 

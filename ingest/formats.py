@@ -19,6 +19,7 @@ from ingest.parsers.formex import parse_formex, parse_formex_package
 from ingest.parsers.guideline_yaml import parse_guideline_document
 from ingest.parsers.hleg_pdf import parse_hleg_pdf
 from ingest.parsers.japanese_law_xml import parse_japanese_law_xml
+from ingest.parsers.meti_governance import parse_governance_targets
 from ingest.parsers.meti_pdf import parse_meti_pdf_en, parse_meti_pdf_ja
 from ingest.parsers.nist_airc_html import parse_nist_airc_html
 from ingest.parsers.oecd_commonaccord import parse_oecd_commonaccord
@@ -57,6 +58,12 @@ def _formex(files: list[bytes], source: str) -> ParsedDocument:
     return ParsedDocument(parse_formex(files[0], source=source))
 
 
+def _meti_governance(files: list[bytes], source: str) -> ParsedDocument:
+    if len(files) != 1:
+        raise ParseError(f"the METI governance targets parser reads one text file, got {len(files)}")
+    return ParsedDocument(parse_governance_targets(files[0], source=source))
+
+
 PARSERS: dict[str, Parser] = {
     "formex": _formex,
     "formex-package": lambda files, source: ParsedDocument(parse_formex_package(files, source=source)),
@@ -67,6 +74,7 @@ PARSERS: dict[str, Parser] = {
     "meti-pdf-en": _one_file(parse_meti_pdf_en),
     "meti-pdf-ja": _one_file(parse_meti_pdf_ja),
     "principles-text": _one_file(parse_principles_text),
+    "meti-governance-text": _meti_governance,
     "guideline-yaml": _one_file(parse_guideline_document),  # records and checks from one read
     "nist-airc-html": _one_file(parse_nist_airc_html),
     "colorado-session-law-pdf": _one_file(parse_colorado_session_law_pdf),

@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from functools import cached_property
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 from sqlalchemy.engine import Engine
@@ -35,6 +35,9 @@ from kb.vocabulary import JURISDICTIONS, LANGUAGES, SOURCE_KINDS, canonical, can
 
 log = logging.getLogger(__name__)
 
+
+if TYPE_CHECKING:
+    from kb.assessment import Assessments
 
 class UnknownClause(KBError, LookupError):
     """No clause with that id in the knowledge base."""
@@ -174,6 +177,13 @@ class ClauseMap:
         kb = self.kb()
         registry = self.settings.registry_dir
         return kb, map_use_case(kb, self.embedder, self.crosswalk, self._theme_vectors, request, registry)
+
+    @cached_property
+    def assessments(self) -> Assessments:
+        """Governance self-assessments against the registry's frameworks (kb/assessment.py)."""
+        from kb.assessment import Assessments
+
+        return Assessments(self)
 
     @cached_property
     def _mappings(self) -> Engine:

@@ -45,6 +45,12 @@ class Settings(BaseSettings):
         description="SQLAlchemy URL of the stored mappings; default: data/mappings.sqlite, or a schema "
         "beside the versions' on PostgreSQL",
     )
+    assessments_url: str | None = Field(
+        default=None,
+        repr=False,
+        description="SQLAlchemy URL of the governance self-assessments (a database of their own); default: "
+        "data/assessments.sqlite, or a schema beside the versions' on PostgreSQL",
+    )
     max_query_chars: int = Field(default=2000, description="longest query accepted")
     max_k: int = Field(default=100, description="most results one search may ask for")
     feed_entries: int = Field(default=200, description="most entries a change feed (/v1/changes.atom) carries")

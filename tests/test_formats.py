@@ -25,6 +25,7 @@ SAMPLES = {
     "nist-airc-html": (["nist/tiny_core.html"], "nist-ai-rmf"),
     "colorado-session-law-pdf": (["colorado/tiny_2026.pdf"], "co-ai-act"),
     "cppa-regs-pdf": (["cppa_regs/tiny_regs.pdf"], "cppa-regs"),
+    "meti-governance-text": (["meti-gg/tiny_targets.ja.txt"], "meti-gg"),
 }
 
 
