@@ -272,6 +272,7 @@ from cli.fetch_cmd import fetch  # noqa: E402
 
 app.command(name="fetch")(reporting_errors(fetch))
 
-from cli.evaluate import evaluate  # noqa: E402
+from cli.evaluate import evaluate, train_ranker  # noqa: E402
 
 app.command(name="eval")(reporting_errors(evaluate))
+app.command(name="train-ranker")(reporting_errors(train_ranker))

@@ -28,6 +28,7 @@ from kb.highlight import best_sentences, query_terms
 from kb.knowledge import CatalogEntry, KnowledgeBase
 from kb.lexical import tokenize
 from kb.models import CheckItem
+from kb.ranking import RankingModel
 from kb.search import Filters, Hit, InvalidQuery, reciprocal_rank_fusion, search
 from kb.vocabulary import JURISDICTIONS, PHASES
 
@@ -85,12 +86,20 @@ class Mapping:
 
 
 def map_use_case(
-    kb: KnowledgeBase, embedder: Embedder, crosswalk: Crosswalk, themes_vectors: np.ndarray, request: MapRequest
+    kb: KnowledgeBase,
+    embedder: Embedder,
+    crosswalk: Crosswalk,
+    themes_vectors: np.ndarray,
+    request: MapRequest,
+    ranker: RankingModel | None = None,
 ) -> Mapping:
+    """``ranker``: the learned ranking stage search uses (None: the hybrid order)."""
     check_request(request, crosswalk)
     sources = _sources_of(kb, request.jurisdictions)
     filters = Filters(sources=sources, as_of=request.as_of)
-    hits = search(kb, embedder, request.description, SEARCH_DEPTH, filters, "article", MAX_DESCRIPTION_CHARS)
+    hits = search(
+        kb, embedder, request.description, SEARCH_DEPTH, filters, "article", MAX_DESCRIPTION_CHARS, ranker=ranker
+    )
     terms = query_terms(request.description)
     fired = _fired_triggers(crosswalk, request)
     theme_scores = _rank_themes(embedder, crosswalk, themes_vectors, request.description, hits, fired)

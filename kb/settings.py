@@ -30,7 +30,14 @@ class Settings(BaseSettings):
         "sentence-transformers name already in the local cache",
     )
     model_languages: tuple[str, ...] = Field(
-        default=("en",), description="languages the embedding model handles; others are searched lexically"
+        default=(),
+        description="languages the embedding model handles (default: those its backend declares); "
+        "others are searched lexically",
+    )
+    ranker_file: Path | None = Field(
+        default=None,
+        description="parameters of the learned ranking stage (kb train-ranker); default: ranker.json in the "
+        "registry directory; search falls back to the hybrid order when the file is absent",
     )
     database_url: str | None = Field(
         default=None,
