@@ -74,20 +74,26 @@ def search(
     group: Annotated[str, typer.Option(help="article or clause")] = "article",
     as_json: Annotated[bool, typer.Option("--json", help="print JSON, as the API returns it")] = False,
 ) -> None:
-    """Search the knowledge base."""
-    from kb.presenters import search_result
-    from kb.search import Filters
-    from kb.service import ClauseMap
+    """Search the knowledge base (through the server at KB_SERVER_URL when set: no model to load)."""
+    settings = Settings()
+    if settings.server_url:
+        from kb.remote import search as remote_search
 
-    outcome = ClauseMap(Settings()).search(query, k, Filters(sources=tuple(source or ())), group)
-    results = [search_result(outcome.kb, hit) for hit in outcome.hits]
+        results = remote_search(settings.server_url, query, k, tuple(source or ()), group, settings.read_token)
+    else:
+        from kb.presenters import search_result
+        from kb.search import Filters
+        from kb.service import ClauseMap
+
+        outcome = ClauseMap(settings).search(query, k, Filters(sources=tuple(source or ())), group)
+        results = [search_result(outcome.kb, hit).model_dump(mode="json") for hit in outcome.hits]
     if as_json:
-        typer.echo(json.dumps([r.model_dump(mode="json") for r in results], indent=2, ensure_ascii=False))
+        typer.echo(json.dumps(results, indent=2, ensure_ascii=False))
         return
     for rank, result in enumerate(results, 1):
-        typer.secho(f"{rank:2}. {result.citation}  {result.title or ''}  [{result.id}]", bold=True)
-        typer.echo(f"    {result.snippet}")
-        typer.secho(f"    {result.url}", fg=typer.colors.BLUE)
+        typer.secho(f"{rank:2}. {result['citation']}  {result.get('title') or ''}  [{result['id']}]", bold=True)
+        typer.echo(f"    {result['snippet']}")
+        typer.secho(f"    {result['url']}", fg=typer.colors.BLUE)
 
 
 @app.command()

@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from kb.errors import KBError
 from kb.lexical import tokenize
 
 if TYPE_CHECKING:
@@ -73,8 +74,11 @@ MIN_PROFILE_CASES = 3
 _DEFINITIONS = re.compile(r"\bdefinition|定義", re.IGNORECASE)
 
 
-class RankerFileError(ValueError):
+class RankerFileError(KBError, ValueError):
     """The ranker file cannot be read or does not fit this code; the message says why."""
+
+    code = "ranker_invalid"
+    http_status = 503
 
 
 @dataclass(frozen=True)

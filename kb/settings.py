@@ -65,5 +65,9 @@ class Settings(BaseSettings):
     )
     read_token: str | None = Field(default=None, repr=False, description="if set, reading needs this token too")
     cors_origins: tuple[str, ...] = Field(default=(), description="origins allowed by CORS; none by default")
+    server_url: str | None = Field(
+        default=None,
+        description="a running `kb serve` (http://host:port) that `kb search` asks instead of loading the model",
+    )
     host: str = "127.0.0.1"
     port: int = 8000
