@@ -56,6 +56,7 @@ def ingest(
     from ingest.jobs import IngestOrder, run_ingest
 
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    logging.getLogger("kb.indexing").setLevel(logging.INFO)  # progress while embedding
     code = run_ingest(Settings(), IngestOrder(tuple(source or ()), fetch_first, history), _say)
     if code:
         raise typer.Exit(code)
