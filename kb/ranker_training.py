@@ -26,9 +26,9 @@ from kb.evaluation import EvalQuery, Returned, clause_unit, label_sources, score
 from kb.ranking import (
     FEATURES,
     MIN_PROFILE_CASES,
-    PRIOR_FULL_WORDS,
     RankingModel,
     candidates,
+    case_damping,
     features,
     profile_gaps,
 )
@@ -86,7 +86,7 @@ def collect(
         units = candidates(stage)
         expected = {clause_unit(label, kb.clauses) for label in query.expected}
         relevant = np.array([u in expected for u in units], dtype=bool)
-        damping = min(1.0, len(text.split()) / PRIOR_FULL_WORDS)
+        damping = case_damping(text)
         matrix = features(kb, stage, text, units, {})
         hybrid = [u for u, _ in stage.fused]
         collected.append(
@@ -139,7 +139,7 @@ def with_learned(kb: KnowledgeBase, item: QueryCandidates, model: RankingModel) 
     """The item's features with the columns that depend on the training labels filled in."""
     matrix = item.matrix.copy()
     matrix[:, PRIOR] = [model.prior.get(u, 0.0) * item.damping for u in item.units]
-    matrix[:, PROFILE] = profile_gaps(kb, item.vector, item.units, model.profiles)
+    matrix[:, PROFILE] = [g * item.damping for g in profile_gaps(kb, item.vector, item.units, model.profiles)]
     return matrix
 
 

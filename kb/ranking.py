@@ -23,7 +23,7 @@ Features (one row per candidate article; ranks are 1-based, a candidate absent f
 - ``definitions``: 1 for a definitions article;
 - ``profile``: the cosine between the query and the article's *profile*, the mean vector of the
   labelled cases that applied it (only articles with at least ``MIN_PROFILE_CASES`` cases have one;
-  0 for sources without profiles; the lowest of the query otherwise), relative to the query's best;
+  the others get the query's median), relative to the query's best, damped like the prior;
 - ``prior``: the log-odds that a case applies the provision, against a uniform choice within its
   source (0 where no labels are known), damped for short queries: a question of ten words should be
   answered by what it says, not by what cases usually cite.
@@ -50,8 +50,8 @@ if TYPE_CHECKING:
     from kb.knowledge import KnowledgeBase
 
 MISSING_RANK = 300
-# Queries this long (in words) or longer get the full prior; a shorter one a proportional share.
-PRIOR_FULL_WORDS = 60
+# Queries this long (in words) or longer get the full prior and profile; shorter, a proportional share.
+PRIOR_FULL_WORDS = 150
 FEATURES = (
     "dense_rank",
     "dense_gap",
@@ -107,6 +107,11 @@ class RankingModel:
     def score(self, matrix: np.ndarray) -> np.ndarray:
         """One score per row of ``matrix`` (columns in ``self.features`` order); higher is better."""
         return ((matrix - self.mean) / self.scale) @ self.weights
+
+    def profiles_fit(self, model_name: str) -> bool:
+        """Whether the profiles live in ``model_name``'s vector space (another model's vectors of the
+        same size would be compared as if they did)."""
+        return self.about.get("embedding_model", model_name) == model_name
 
     def to_dict(self) -> dict:
         return {
@@ -228,20 +233,21 @@ def candidates(stage: StageInput) -> list[str]:
 def profile_gaps(
     kb: KnowledgeBase, vector: np.ndarray | None, units: Sequence[str], profiles: dict[str, np.ndarray]
 ) -> list[float]:
-    """Each unit's profile similarity to the query minus the query's best (see ``profile``)."""
+    """Each unit's profile similarity to the query minus the query's best (see ``profile``); a unit
+    without a profile gets the median of the query's: no evidence either way."""
     names = list(profiles)
     if vector is None or not names or profiles[names[0]].shape != vector.shape:
         return [0.0] * len(units)  # no profiles, or made with another embedding model
     similarity = dict(zip(names, (np.stack([profiles[n] for n in names]) @ vector).tolist(), strict=True))
-    best, worst = max(similarity.values()), min(similarity.values())
-    profiled_sources = {name.split(":", 1)[0] for name in names}
-    gaps = []
-    for unit in units:
-        if unit in similarity:
-            gaps.append(similarity[unit] - best)
-        else:
-            gaps.append(worst - best if unit.split(":", 1)[0] in profiled_sources else 0.0)
-    return gaps
+    best = max(similarity.values())
+    neutral = float(np.median(list(similarity.values())))
+    return [similarity.get(unit, neutral) - best for unit in units]
+
+
+def case_damping(query: str) -> float:
+    """The share of the case-derived features (prior, profile) a query gets: full for a case-length
+    description, proportionally less for a short question, which should be answered by its words."""
+    return min(1.0, len(query.split()) / PRIOR_FULL_WORDS)
 
 
 def features(
@@ -255,9 +261,9 @@ def features(
 ) -> np.ndarray:
     """The feature matrix of ``units`` for one query, columns in ``FEATURES`` order."""
     facts = unit_facts(kb)
-    profile = profile_gaps(kb, vector, units, profiles or {})
+    damping = case_damping(query)
+    profile = [gap * damping for gap in profile_gaps(kb, vector, units, profiles or {})]
     terms = set(tokenize(query))
-    damping = min(1.0, len(query.split()) / PRIOR_FULL_WORDS)
     dense_rank, dense_score = _ranks([u for u, _ in stage.dense]), dict(stage.dense[::-1])
     top_cosine = stage.dense[0][1] if stage.dense else 0.0
     floor_cosine = stage.dense[-1][1] if stage.dense else 0.0

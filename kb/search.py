@@ -105,7 +105,11 @@ def search(
         hits = [_hit_for(kb, kb.row_clause(row), score, [kb.index.keys[row].clause_id]) for row, score in rows[:k]]
     else:
         stage = stage_input(kb, rankings)
-        order = rerank(kb, stage, query, learned, vector) if learned is not None else stage.fused
+        if learned is not None:
+            profiled = vector if learned.profiles_fit(embedder.model_name) else None
+            order = rerank(kb, stage, query, learned, profiled)
+        else:
+            order = stage.fused
         hits = _article_hits(kb, order, rows, k)
     terms = query_terms(query)
     for hit in hits:

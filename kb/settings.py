@@ -39,6 +39,11 @@ class Settings(BaseSettings):
         description="parameters of the learned ranking stage (kb train-ranker); default: ranker.json in the "
         "registry directory; search falls back to the hybrid order when the file is absent",
     )
+    ranked_min_words: int = Field(
+        default=20,
+        description="queries shorter than this keep the hybrid order: the ranking stage was trained on "
+        "case-length descriptions and lowered recall@10 on short questions (docs/ranking.md); 0: always rank",
+    )
     database_url: str | None = Field(
         default=None,
         repr=False,  # may hold a password

