@@ -144,7 +144,8 @@ class ClauseMap:
             raise InvalidQuery(f"k must be between 1 and {self.settings.max_k}, not {k}")
         kb = self.kb()
         filters = checked_filters(kb, filters) if filters is not None else None
-        hits = search(kb, self.embedder, query, k, filters, group, self.settings.max_query_chars, method, self.ranker)
+        ranker = self.ranker if len(query.split()) >= self.settings.ranked_min_words else None
+        hits = search(kb, self.embedder, query, k, filters, group, self.settings.max_query_chars, method, ranker)
         return SearchOutcome(kb, query, hits)
 
     def search_variants(
