@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 
 from kb.evaluation import clause_unit
 from kb.service import ClauseMap
@@ -26,7 +27,8 @@ SHORT_WORDS = 25
 def main(path: str) -> None:
     service = ClauseMap(Settings().model_copy(update={"ranked_min_words": 0}))
     kb = service.kb()
-    records = [json.loads(line) for line in open(path, encoding="utf-8") if line.strip()]
+    lines = Path(path).read_text(encoding="utf-8").splitlines()
+    records = [json.loads(line) for line in lines if line.strip()]
     records = [
         r
         for r in records
@@ -45,9 +47,8 @@ def main(path: str) -> None:
             first = next((i for i, unit in enumerate(units) if unit in expected), None)
             above += bool(set(units[:first] if first is not None else units[:10]) & GENERAL)
             reciprocal += 1 / (first + 1) if first is not None else 0.0
-        print(
-            f"{method}: {asked} short questions; a general article above the answer in {above}; MRR {reciprocal / asked:.3f}"
-        )
+        mrr = reciprocal / asked
+        print(f"{method}: {asked} short questions; a general article above the answer in {above}; MRR {mrr:.3f}")
 
 
 if __name__ == "__main__":
