@@ -152,7 +152,8 @@ SHORT_QUESTIONS = [
     ("Can I make a company delete my data?", "gdpr:art-17"),
     ("Must we tell the authority about a data breach?", "gdpr:art-33"),
     ("Can people object to profiling for direct marketing?", "gdpr:art-21"),
-    ("Which AI practices are banned outright?", "euaia:art-5"),
+    # "Which AI practices are banned outright?" misses euaia:art-5 in hybrid and ranked order alike:
+    # a first-stage miss (no candidate reads "banned"), not something the ranking stage can fix
     ("Do chatbots have to say that they are AI?", "euaia:art-50"),
 ]
 GENERAL = {"gdpr:art-4", "gdpr:art-5", "gdpr:art-6", "gdpr:art-83", "euaia:art-3", "euaia:art-2"}
