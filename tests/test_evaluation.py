@@ -234,7 +234,7 @@ def test_a_missing_file_is_refused(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["--method", "fuzzy"], "--method must be one of hybrid, dense, lexical"),
+        (["--method", "fuzzy"], "--method must be one of ranked, hybrid, dense, lexical"),
         (["--scope", "some"], "--scope must be one of labels, all"),
         (["--k", "0"], "--k must be between 1 and"),
         (["--limit", "0"], "--limit must be at least 1"),
