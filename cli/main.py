@@ -56,6 +56,7 @@ def ingest(
     from ingest.jobs import IngestOrder, run_ingest
 
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    logging.getLogger("kb.indexing").setLevel(logging.INFO)  # progress while embedding
     code = run_ingest(Settings(), IngestOrder(tuple(source or ()), fetch_first, history), _say)
     if code:
         raise typer.Exit(code)
@@ -100,20 +101,26 @@ def search(
     group: Annotated[str, typer.Option(help="article or clause")] = "article",
     as_json: Annotated[bool, typer.Option("--json", help="print JSON, as the API returns it")] = False,
 ) -> None:
-    """Search the knowledge base."""
-    from kb.presenters import search_result
-    from kb.search import Filters
-    from kb.service import ClauseMap
+    """Search the knowledge base (through the server at KB_SERVER_URL when set: no model to load)."""
+    settings = Settings()
+    if settings.server_url:
+        from kb.remote import search as remote_search
 
-    outcome = ClauseMap(Settings()).search(query, k, Filters(sources=tuple(source or ())), group)
-    results = [search_result(outcome.kb, hit) for hit in outcome.hits]
+        results = remote_search(settings.server_url, query, k, tuple(source or ()), group, settings.read_token)
+    else:
+        from kb.presenters import search_result
+        from kb.search import Filters
+        from kb.service import ClauseMap
+
+        outcome = ClauseMap(settings).search(query, k, Filters(sources=tuple(source or ())), group)
+        results = [search_result(outcome.kb, hit).model_dump(mode="json") for hit in outcome.hits]
     if as_json:
-        typer.echo(json.dumps([r.model_dump(mode="json") for r in results], indent=2, ensure_ascii=False))
+        typer.echo(json.dumps(results, indent=2, ensure_ascii=False))
         return
     for rank, result in enumerate(results, 1):
-        typer.secho(f"{rank:2}. {result.citation}  {result.title or ''}  [{result.id}]", bold=True)
-        typer.echo(f"    {result.snippet}")
-        typer.secho(f"    {result.url}", fg=typer.colors.BLUE)
+        typer.secho(f"{rank:2}. {result['citation']}  {result.get('title') or ''}  [{result['id']}]", bold=True)
+        typer.echo(f"    {result['snippet']}")
+        typer.secho(f"    {result['url']}", fg=typer.colors.BLUE)
 
 
 @app.command()
@@ -366,10 +373,11 @@ from cli.fetch_cmd import fetch  # noqa: E402
 
 app.command(name="fetch")(reporting_errors(fetch))
 
-from cli.evaluate import evaluate  # noqa: E402
+from cli.evaluate import evaluate, train_ranker  # noqa: E402
 from cli.update_cmd import update  # noqa: E402
 
 app.command(name="eval")(reporting_errors(evaluate))
+app.command(name="train-ranker")(reporting_errors(train_ranker))
 app.command(name="update")(reporting_errors(update))
 
 from cli.mcp_cmd import mcp  # noqa: E402

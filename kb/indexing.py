@@ -8,12 +8,17 @@ Vectors are reused from the previous index for every text whose hash is unchange
 
 from __future__ import annotations
 
+import logging
+import time
 from dataclasses import dataclass
 
 import numpy as np
 
 from kb.embedding import Embedder
 from kb.index import IndexKey, VectorIndex
+
+log = logging.getLogger(__name__)
+EMBED_CHUNK = 512  # texts per progress report while embedding
 
 STRUCTURAL_KINDS = frozenset({"part", "chapter", "section", "supplementary"})
 MAX_CONTEXT_CHARS = 300
@@ -69,11 +74,24 @@ def build_index(
             reusable[key.text_hash] = old_vectors[row]
     missing = [t for t in texts if t.text_hash not in reusable]
     if missing:
-        fresh = embedder.encode([t.text for t in missing])
+        fresh = embed_reporting_progress(embedder, [t.text for t in missing])
         reusable.update({t.text_hash: v for t, v in zip(missing, fresh, strict=True)})
     dimension = embedder.dimension if not reusable else len(next(iter(reusable.values())))
     vectors = np.stack([reusable[t.text_hash] for t in texts]) if texts else np.zeros((0, dimension), dtype=np.float32)
     return VectorIndex.build(vectors, texts, embedder.model_name), len(missing)
+
+
+def embed_reporting_progress(embedder: Embedder, texts: list[str]) -> np.ndarray:
+    """``embedder.encode(texts)`` in chunks, logging how far it got: embedding a whole corpus takes
+    minutes on a small machine, and a silent command looks hung."""
+    started = time.perf_counter()
+    parts = []
+    for start in range(0, len(texts), EMBED_CHUNK):
+        parts.append(embedder.encode(texts[start : start + EMBED_CHUNK]))
+        done = min(start + EMBED_CHUNK, len(texts))
+        seconds = time.perf_counter() - started
+        log.info("embedded %d/%d texts (%.0f s, %s)", done, len(texts), seconds, embedder.model_name)
+    return np.vstack(parts)
 
 
 RECITAL_LINKS_PER_RECITAL = 2

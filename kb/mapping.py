@@ -43,6 +43,7 @@ from kb.knowledge import CatalogEntry, KnowledgeBase
 from kb.lexical import tokenize
 from kb.models import CheckItem
 from kb.provisions import Condition, ProvisionKinds, load_provision_kinds
+from kb.ranking import RankingModel
 from kb.search import Filters, Hit, InvalidQuery, reciprocal_rank_fusion, search
 from kb.sheets import SheetDecision, decide, load_sheets
 from kb.triggers import detect_triggers
@@ -171,8 +172,10 @@ def map_use_case(
     themes_vectors: np.ndarray,
     request: MapRequest,
     registry: Path,
+    ranker: RankingModel | None = None,
 ) -> Mapping:
-    """``registry`` is the folder of the project's own rules (settings.registry_dir)."""
+    """``registry`` is the folder of the project's own rules (settings.registry_dir); ``ranker``
+    the learned ranking stage search uses (None: the hybrid order)."""
     check_request(request, crosswalk)
     text = Text(request.description)
     classification = classify(
@@ -185,7 +188,9 @@ def map_use_case(
     excluded = {s.source_id for s in sheets if not s.applies}
     sources = tuple(s for s in _sources_of(kb, request.jurisdictions) if s not in excluded)
     filters = Filters(sources=sources, as_of=request.as_of)
-    hits = search(kb, embedder, request.description, SEARCH_DEPTH, filters, "article", MAX_DESCRIPTION_CHARS)
+    hits = search(
+        kb, embedder, request.description, SEARCH_DEPTH, filters, "article", MAX_DESCRIPTION_CHARS, ranker=ranker
+    )
     terms = query_terms(request.description)
     fired = _fired_triggers(crosswalk, request)
     class_themes = load_classification_rules(registry).class_themes.get(classification.klass, ())

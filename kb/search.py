@@ -18,10 +18,13 @@ from kb.errors import KBError
 from kb.highlight import best_sentences, query_terms
 from kb.knowledge import CatalogEntry, KnowledgeBase
 from kb.lexical import is_cjk
+from kb.ranking import RankingModel, StageInput, rerank
 
 SNIPPET_CHARS = 320
 GROUPS = ("article", "clause")
-METHODS = ("hybrid", "dense", "lexical")
+# "ranked": the hybrid search's candidates re-ordered by the learned ranking stage (kb/ranking.py);
+# without a ranking model it is the hybrid order.
+METHODS = ("ranked", "hybrid", "dense", "lexical")
 RRF_K = 60  # reciprocal rank fusion constant (Cormack et al. 2009)
 # The dense rankings' weight in article fusion. On a fixed sample of 300 dev queries (long case
 # descriptions) equal weights left hybrid below lexical alone on recall@10 (0.424 vs 0.429);
@@ -80,7 +83,8 @@ def search(
     filters: Filters | None = None,
     group: str = "article",
     max_query_chars: int = 2000,
-    method: str = "hybrid",
+    method: str = "ranked",
+    ranker: RankingModel | None = None,
 ) -> list[Hit]:
     query = check_query(query, max_query_chars)
     if group not in GROUPS:
@@ -91,23 +95,31 @@ def search(
     check_filters(kb, filters)
     allowed = allowed_rows(kb, filters)
     depth = min(kb.index.index.ntotal, max(k * 20, 200))
-    if method == "hybrid" and query_language(query) not in embedder.languages:
+    learned = ranker if method == "ranked" else None
+    if method in ("ranked", "hybrid") and query_language(query) not in embedder.languages:
         method = "lexical"  # the model cannot embed this language meaningfully: its vectors are noise
-    rankings = _run_rankers(kb, embedder, query, depth, allowed, method, group == "article", filters.as_of)
+    vector = embedder.encode_query(query) if method != "lexical" else None
+    rankings = run_rankers(kb, vector, query, depth, allowed, method, group == "article", filters.as_of)
     rows = reciprocal_rank_fusion([rankings.dense, rankings.lexical])
     if group == "clause":
         hits = [_hit_for(kb, kb.row_clause(row), score, [kb.index.keys[row].clause_id]) for row, score in rows[:k]]
     else:
-        hits = _article_hits(kb, rankings, rows, k)
+        stage = stage_input(kb, rankings)
+        if learned is not None:
+            profiled = vector if learned.profiles_fit(embedder.model_name) else None
+            order = rerank(kb, stage, query, learned, profiled)
+        else:
+            order = stage.fused
+        hits = _article_hits(kb, order, rows, k)
     terms = query_terms(query)
     for hit in hits:
         hit.highlights = best_sentences(terms, hit.clause.text or hit.snippet)
     return hits
 
 
-def _run_rankers(
+def run_rankers(
     kb: KnowledgeBase,
-    embedder: Embedder,
+    vector: np.ndarray | None,
     query: str,
     depth: int,
     allowed: np.ndarray,
@@ -115,7 +127,9 @@ def _run_rankers(
     units: bool,
     as_of: datetime | None = None,
 ) -> _Rankings:
-    dense = kb.index.search(embedder.encode_query(query), depth, allowed) if method != "lexical" else []
+    """The first stage: dense (when ``vector`` is given) and lexical rankings of clause rows, and
+    BM25 over whole articles (``units``)."""
+    dense = kb.index.search(vector, depth, allowed) if vector is not None and method != "lexical" else []
     terms = kb.lexical_query(query)
     lexical = kb.lexical.search(terms, depth, allowed) if method != "dense" else []
     unit_lexical: list[tuple[str, float]] = []
@@ -125,26 +139,31 @@ def _run_rankers(
     return _Rankings(dense, lexical, unit_lexical)
 
 
-def _article_hits(
-    kb: KnowledgeBase, rankings: _Rankings, fused_rows: list[tuple[int, float]], k: int
-) -> list[Hit]:
-    """Rank articles (and other top-level units) by fusing four unit rankings.
+def stage_input(kb: KnowledgeBase, rankings: _Rankings) -> StageInput:
+    """The first stage at article level: four unit rankings and their hybrid fusion.
 
     An article is ranked by its best clause in the dense and in the lexical ranking, by BM25 over
     the article as a whole, and by the recitals that explain it; recitals are not results of their
     own here but context attached to the articles they explain.
     """
-    unit_rankings = [
-        _units_by_best_row(kb, rankings.dense),
-        _units_via_recitals(kb, rankings.dense),
-        _units_by_best_row(kb, rankings.lexical),
-        [u for u, _ in rankings.unit_lexical],
-    ]
+    dense = _units_by_best_row(kb, rankings.dense)
+    recitals = _units_via_recitals(kb, rankings.dense)
+    lexical = _units_by_best_row(kb, rankings.lexical)
+    articles = rankings.unit_lexical
+    unit_rankings = [[u for u, _ in dense], recitals, [u for u, _ in lexical], [u for u, _ in articles]]
     weights = [DENSE_WEIGHT, DENSE_WEIGHT, 1.0, 1.0]
     present = [(ranking, w) for ranking, w in zip(unit_rankings, weights, strict=True) if ranking]
-    fused_units = reciprocal_rank_fusion(
+    fused = reciprocal_rank_fusion(
         [[(u, 0.0) for u in ranking] for ranking, _ in present], weights=[w for _, w in present]
     )
+    return StageInput(dense, recitals, lexical, articles, fused)
+
+
+def _article_hits(
+    kb: KnowledgeBase, ordered_units: list[tuple[str, float]], fused_rows: list[tuple[int, float]], k: int
+) -> list[Hit]:
+    """Hits for the first ``k`` of ``ordered_units``, each with its best clause in ``fused_rows``
+    and the recitals among them that explain it."""
     best_clause: dict[str, CatalogEntry] = {}
     matched: dict[str, list[str]] = {}
     recital_rows: list[str] = []
@@ -158,7 +177,7 @@ def _article_hits(
         if clause.id not in matched[clause.unit_id]:
             matched[clause.unit_id].append(clause.id)
     hits = []
-    for unit_id, score in fused_units[:k]:
+    for unit_id, score in ordered_units[:k]:
         clause = best_clause.get(unit_id) or kb.clauses[unit_id]
         hit = _hit_for(kb, clause, score, matched.get(unit_id) or [clause.id])
         hit.recitals = [r for r in recital_rows if unit_id in kb.units_of_recital.get(r, ())][:3]
@@ -166,12 +185,13 @@ def _article_hits(
     return hits
 
 
-def _units_by_best_row(kb: KnowledgeBase, ranking: list[tuple[int, float]]) -> list[str]:
-    units: dict[str, None] = {}
-    for row, _ in ranking:
+def _units_by_best_row(kb: KnowledgeBase, ranking: list[tuple[int, float]]) -> list[tuple[str, float]]:
+    """Articles in the order of their best clause, with that clause's score."""
+    units: dict[str, float] = {}
+    for row, score in ranking:
         if kb.row_clause(row).kind != "recital":
-            units.setdefault(kb.row_units[row], None)
-    return list(units)
+            units.setdefault(kb.row_units[row], score)
+    return list(units.items())
 
 
 def _units_via_recitals(kb: KnowledgeBase, ranking: list[tuple[int, float]]) -> list[str]:

@@ -28,6 +28,7 @@ from kb.knowledge import CatalogEntry, KnowledgeBase, Library
 from kb.mapping import Mapping, MapRequest, map_use_case, theme_vectors
 from kb.models import SourceVersion, StoredMapping
 from kb.presenters import mapping_record
+from kb.ranking import RankingModel
 from kb.search import Filters, Hit, InvalidQuery, search
 from kb.settings import Settings
 from kb.views import MappingQuery, MappingRecord
@@ -116,6 +117,15 @@ class ClauseMap:
     def kb(self) -> KnowledgeBase:
         return self.library.get()
 
+    @cached_property
+    def ranker(self) -> RankingModel | None:
+        """The learned ranking stage, or None (hybrid order) when no ranker file is installed."""
+        path = self.settings.ranker_file or self.settings.registry_dir / "ranker.json"
+        if not path.is_file():
+            log.warning("no ranker at %s: search uses the hybrid order", path)
+            return None
+        return RankingModel.load(path)
+
     def warm_up(self) -> None:
         """Open the knowledge base and load the model now, so the first query is not slow."""
         self.kb()
@@ -131,13 +141,14 @@ class ClauseMap:
         k: int = 10,
         filters: Filters | None = None,
         group: str = "article",
-        method: str = "hybrid",
+        method: str = "ranked",
     ) -> SearchOutcome:
         if not 1 <= k <= self.settings.max_k:
             raise InvalidQuery(f"k must be between 1 and {self.settings.max_k}, not {k}")
         kb = self.kb()
         filters = checked_filters(kb, filters) if filters is not None else None
-        hits = search(kb, self.embedder, query, k, filters, group, self.settings.max_query_chars, method)
+        ranker = self.ranker if len(query.split()) >= self.settings.ranked_min_words else None
+        hits = search(kb, self.embedder, query, k, filters, group, self.settings.max_query_chars, method, ranker)
         return SearchOutcome(kb, query, hits)
 
     def search_variants(
@@ -176,7 +187,7 @@ class ClauseMap:
         """The themes, principles, clauses and checks that apply to a described use case."""
         kb = self.kb()
         registry = self.settings.registry_dir
-        return kb, map_use_case(kb, self.embedder, self.crosswalk, self._theme_vectors, request, registry)
+        return kb, map_use_case(kb, self.embedder, self.crosswalk, self._theme_vectors, request, registry, self.ranker)
 
     @cached_property
     def assessments(self) -> Assessments:

@@ -30,7 +30,19 @@ class Settings(BaseSettings):
         "sentence-transformers name already in the local cache",
     )
     model_languages: tuple[str, ...] = Field(
-        default=("en",), description="languages the embedding model handles; others are searched lexically"
+        default=(),
+        description="languages the embedding model handles (default: those its backend declares); "
+        "others are searched lexically",
+    )
+    ranker_file: Path | None = Field(
+        default=None,
+        description="parameters of the learned ranking stage (kb train-ranker); default: ranker.json in the "
+        "registry directory; search falls back to the hybrid order when the file is absent",
+    )
+    ranked_min_words: int = Field(
+        default=20,
+        description="queries shorter than this keep the hybrid order: the ranking stage was trained on "
+        "case-length descriptions and lowered recall@10 on short questions (docs/ranking.md); 0: always rank",
     )
     database_url: str | None = Field(
         default=None,
@@ -65,5 +77,9 @@ class Settings(BaseSettings):
     )
     read_token: str | None = Field(default=None, repr=False, description="if set, reading needs this token too")
     cors_origins: tuple[str, ...] = Field(default=(), description="origins allowed by CORS; none by default")
+    server_url: str | None = Field(
+        default=None,
+        description="a running `kb serve` (http://host:port) that `kb search` asks instead of loading the model",
+    )
     host: str = "127.0.0.1"
     port: int = 8000

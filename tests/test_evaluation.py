@@ -234,7 +234,7 @@ def test_a_missing_file_is_refused(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["--method", "fuzzy"], "--method must be one of hybrid, dense, lexical"),
+        (["--method", "fuzzy"], "--method must be one of ranked, hybrid, dense, lexical"),
         (["--scope", "some"], "--scope must be one of labels, all"),
         (["--k", "0"], "--k must be between 1 and"),
         (["--limit", "0"], "--limit must be at least 1"),
@@ -262,16 +262,26 @@ def dev_set() -> Path:
 
 
 @pytest.mark.slow
-def test_dev_set_mrr_has_not_dropped(ingested, embedder, dev_set: Path) -> None:
+def test_dev_set_scores_have_not_dropped(ingested, embedder, dev_set: Path) -> None:
+    """The default search (the shipped ranking stage) on the development set, against the recorded
+    numbers: MRR, recall@10, macro recall@10 and recall@10 on the labels other than the frequent
+    ones. In-sample for the ranking stage (it was fitted on this file): a drop means search or the
+    ranker broke; the cross-validated numbers are guarded by tests/test_ranking.py."""
     from kb.service import ClauseMap
 
     recorded = json.loads(BASELINE_FILE.read_text())
     assert recorded["file"] == dev_set.name
     report = evaluate_search(ClauseMap(ingested, embedder), load_queries(dev_set), dev_set.name, recorded["method"])
     overall = report.retrieval.overall
-    measured = {"mrr": round(overall.mrr, 4), "recall@10": round(overall.recall[10], 4)}
+    measured = {
+        "mrr": round(overall.mrr, 4),
+        "recall@10": round(overall.recall[10], 4),
+        "macro_recall@10": round(overall.macro_recall10, 4),
+        "recall@10_other": round(overall.rare_recall10 or 0.0, 4),
+    }
     print(f"\n{dev_set.name} ({recorded['method']}): {measured}, recorded {recorded}")
-    assert overall.mrr >= recorded["mrr"] - MRR_TOLERANCE, (measured, recorded)
+    for name, value in measured.items():
+        assert value >= recorded[name] - MRR_TOLERANCE, (name, measured, recorded)
 
 
 @pytest.mark.slow
