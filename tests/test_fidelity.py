@@ -101,10 +101,7 @@ def test_a_format_without_an_official_text_reader_is_named() -> None:
 
 # Defects the check finds in a source, known and reported, not yet fixed: the test is expected to
 # fail for them (strictly: once fixed, the entry must go).
-KNOWN_DEFECTS = {
-    "cppa-regs": "§ 7001: the opening words of definition (bb) are stored at the end of § 7001's own "
-    "text, the rest in (aa), so neither is one passage of the PDF (CPPA regulations parser)",
-}
+KNOWN_DEFECTS: dict[str, str] = {}
 
 
 def _variants() -> list:

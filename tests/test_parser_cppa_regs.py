@@ -39,6 +39,23 @@ def test_tiny_layout_rules() -> None:
     assert not any(r.text == "CPPA" or "Page" in r.text for r in records.values())
 
 
+def test_definitions_past_z_go_on_with_doubled_letters() -> None:
+    """After (z) the Code of Regulations letters (aa), (bb), (cc) (the Civil Code: (aa), (ab)): (bb)
+    opens its own definition, and its wrapped lines are not run into (aa) or § 7001's own text."""
+    records = {r.id: r for r in parse_cppa_regs_pdf(TINY.read_bytes())}
+    letters = [r.number for r in records.values() if r.kind == "definition"]
+    assert len(letters) == 29 and letters[-4:] == ["(z)", "(aa)", "(bb)", "(cc)"]
+    assert records["cppa-regs:7001"].text == "In addition to the definitions of the Act, these definitions apply:"
+    assert records["cppa-regs:7001(aa)"].text.endswith(
+        "the use of data, pursuant to Civil Code section 1798.121, subdivision (a)."
+    )
+    assert records["cppa-regs:7001(bb)"].text == (
+        "\u201cRequest to resume\u201d means an action showing that the consumer has asked the business to resume the use of data."
+    )
+    assert records["cppa-regs:7001(bb)"].title == "Request to resume"
+    assert records["cppa-regs:7001(cc)"].parent == "cppa-regs:7001"
+
+
 def test_a_section_without_its_note_is_refused() -> None:
     data = TINY.read_bytes().replace(b"(NOTE: Authority cited", b"(Later: Authority cited")
     with pytest.raises(ParseError, match="no authority note"):
@@ -55,7 +72,10 @@ def test_real_compilation(corpus_dir: Path) -> None:
     records = parse_cppa_regs_pdf((corpus_dir / REAL).read_bytes())
     by_id = {r.id: r for r in records}
     counts = Counter(r.kind for r in records)
-    assert (counts["article"], counts["statement"], counts["definition"]) == (44, 44, 27)
+    assert (counts["article"], counts["statement"], counts["definition"]) == (44, 44, 39)  # (a) … (z), (aa) … (mm)
+    assert [r.number for r in records if r.kind == "definition"][-3:] == ["(kk)", "(ll)", "(mm)"]
+    assert by_id["cppa-regs:7001(bb)"].title == "Request to opt-in to sale/sharing"
+    assert by_id["cppa-regs:7001"].text.endswith("for purposes of these regulations:")
     assert [r.id for r in records if r.kind == "article"] == [f"cppa-regs:{n}" for n in SECTIONS]
     assert by_id["cppa-regs:7012"].title == "Notice at Collection of Personal Information"
     assert by_id["cppa-regs:7050"].title == "Service Providers and Contractors"

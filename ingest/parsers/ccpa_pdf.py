@@ -202,12 +202,37 @@ def _to_roman(value: int) -> str:
 
 
 def _letter_value(text: str) -> int | None:
-    """(a)=1 … (z)=26, (aa)=27 … (ak)=37: the code's letters continue with double letters."""
+    """(a)=1 … (z)=26, (aa)=27 … (ak)=37: the Civil Code's letters continue like spreadsheet columns."""
     if len(text) == 1:
         return ord(text) - 96
     if len(text) == 2:
         return 26 * (ord(text[0]) - 96) + ord(text[1]) - 96
     return None
+
+
+def _doubled_letter_value(text: str) -> int | None:
+    """(a)=1 … (z)=26, (aa)=27, (bb)=28 … (zz)=52, (aaa)=53: the other way letters continue after
+    (z), used by the Code of Regulations (§ 7001 runs (aa), (bb) … (mm)). None if not one letter repeated."""
+    if not text or not text.isalpha() or len(set(text.lower())) != 1:
+        return None
+    return 26 * (len(text) - 1) + ord(text[0].lower()) - 96
+
+
+def _follows(previous: str, marker: str, marker_type: str) -> bool:
+    """True when ``marker`` is the next one after ``previous`` at a level of ``marker_type``.
+
+    After (z) a lettered list goes on either (aa), (ab), (ac) (the Civil Code) or (aa), (bb), (cc)
+    (the Code of Regulations); a marker that continues its sibling by either count is the next one.
+    """
+    value = _marker_readings(marker).get(marker_type)
+    if value is None:
+        return False
+    if value == _marker_readings(previous)[marker_type] + 1:
+        return True
+    if marker_type not in ("lower", "upper"):
+        return False
+    before, after = _doubled_letter_value(previous), _doubled_letter_value(marker)
+    return before is not None and after is not None and after == before + 1
 
 
 def _marker_readings(marker: str) -> dict[str, int]:
@@ -249,10 +274,6 @@ class _Node:
     @property
     def last_type(self) -> str | None:
         return self.types[-1] if self.types else None
-
-    @property
-    def ordinal(self) -> int:
-        return _marker_readings(self.path[-1])[self.types[-1]] if self.path else 0
 
 
 @dataclass
@@ -323,10 +344,10 @@ class _TreeBuilder:
         readings = _marker_readings(marker)
         for depth in range(len(self.stack) - 1, 0, -1):
             level = self.stack[depth]
-            value = readings.get(level.last_type or "")
-            if value == level.ordinal + 1 and x <= level.marker_x + _SIBLING_TOLERANCE:
+            marker_type = level.last_type or ""
+            if _follows(level.path[-1], marker, marker_type) and x <= level.marker_x + _SIBLING_TOLERANCE:
                 del self.stack[depth:]
-                return self._push(marker, level.last_type or "", x)
+                return self._push(marker, marker_type, x)
         parent = self.stack[-1]
         child_type = self._new_child_type(readings)
         indented = x >= parent.marker_x - 1 if parent.depth == 0 else x > parent.marker_x + 5
