@@ -39,6 +39,7 @@ from kb.cues import Text, parse_cues
 from kb.embedding import Embedder
 from kb.highlight import best_sentences, query_terms
 from kb.ids import ClauseId, InvalidClauseId
+from kb.indexing import STRUCTURAL_KINDS
 from kb.knowledge import CatalogEntry, KnowledgeBase
 from kb.lexical import tokenize
 from kb.models import CheckItem
@@ -250,8 +251,9 @@ _NO_CLASS = Condition((), "", None)
 
 
 def _directly_triggered(kinds: ProvisionKinds, classification: Classification, item: Supporting) -> bool:
-    """Obliging provisions only, and only those whose AI Act class the classification found."""
-    if not kinds.kinds[item.kind].directly_triggered:
+    """Obliging provisions only, and only those whose AI Act class the classification found. A chapter or
+    section heading is a container of provisions, never itself the provision that obliges."""
+    if item.clause.kind in STRUCTURAL_KINDS or not kinds.kinds[item.kind].directly_triggered:
         return False
     condition = kinds.condition_of(item.clause.id)
     if condition is None or condition.requires is None:
