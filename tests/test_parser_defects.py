@@ -79,7 +79,9 @@ def test_show_gives_untitled_sections_their_note_and_subdivisions_their_words(ru
     assert "(1) A consumer shall have the right, at any time, to direct a business" in opt_out
     assert "(d) A business that has received direction from a consumer" in opt_out
     assert "CCPA § 1798.196  (no heading in the official text)" in run("show", "ccpa:1798.196").output
-    assert "cites: AI Act Art. 27, AI Act Art. 49, AI Act Art. 5(1)(h)" in run("show", "euaia:art-5(2)").output
+    # the second subparagraph is a clause of its own after the first (issue 20): each cites what it names
+    assert "cites: AI Act Art. 5(1)(h)\n" in run("show", "euaia:art-5(2)").output
+    assert "cites: AI Act Art. 27, AI Act Art. 49, AI Act Art. 5(1)(h)" in run("show", "euaia:art-5(2)(sub2)").output
 
 
 @pytest.mark.slow
