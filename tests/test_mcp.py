@@ -28,12 +28,17 @@ TOKEN = "read-secret-for-the-mcp-test"
 
 
 def kb_env(settings: Settings) -> dict[str, str]:
-    return {
+    """The stdio server starts with a bare environment: it is told where the knowledge base is, and on
+    PostgreSQL which database holds it."""
+    env = {
         "KB_DATA_DIR": str(settings.data_dir),
         "KB_SOURCES_DIR": str(settings.sources_dir),
         "KB_REGISTRY_DIR": str(settings.registry_dir),
         "PYTHONPATH": str(ROOT),
     }
+    if settings.database_url is not None:
+        env["KB_DATABASE_URL"] = settings.database_url
+    return env
 
 
 def tool_error(result: Any) -> dict:
