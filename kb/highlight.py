@@ -35,6 +35,16 @@ def best_sentences(terms: frozenset[str], text: str, limit: int = 2) -> list[str
     return [sentence for _, _, sentence in sorted(top, key=lambda item: item[1])]
 
 
+def highlights(terms: frozenset[str], text: str, across_languages: bool, limit: int = 2) -> list[str]:
+    """``best_sentences``; for a text in another language than the query that shares none of its
+    terms (found by the multilingual model), its opening sentence: the words of the text, in the
+    text's language, that the reviewer should read first."""
+    found = best_sentences(terms, text, limit)
+    if found or not across_languages or not text:
+        return found
+    return [sentence for sentence, _ in _sentences(text)[:1] if sentence]
+
+
 @lru_cache(maxsize=16384)
 def _sentences(text: str) -> tuple[tuple[str, frozenset[str]], ...]:
     """The sentences of a clause text with their terms, tokenized once: the same clauses come back in

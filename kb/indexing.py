@@ -60,37 +60,50 @@ def embedding_text(
     return " ".join(p for p in parts if p).strip()
 
 
+def build_indexes(
+    texts: list[IndexKey], embedder: Embedder, previous: list[VectorIndex | None]
+) -> tuple[list[VectorIndex], int]:
+    """One index per dense leg of ``embedder`` over the same ``texts`` (``previous``: the last
+    version's index of each leg, or None); returns them with the number of texts that had to be
+    embedded (in the leg that embedded most: a changed clause counts once, not once per model)."""
+    built = [build_index(texts, embedder, old, leg) for leg, old in enumerate(previous)]
+    return [index for index, _ in built], max((count for _, count in built), default=0)
+
+
 def build_index(
-    texts: list[IndexKey],
-    embedder: Embedder,
-    previous: VectorIndex | None,
+    texts: list[IndexKey], embedder: Embedder, previous: VectorIndex | None, leg: int = 0
 ) -> tuple[VectorIndex, int]:
-    """An index over ``texts`` (keys made with ``IndexKey.of``: ``valid_from``/``valid_to``, ISO or ""
-    for open, bound the clause version); returns it with the number of texts that had to be embedded."""
+    """An index over ``texts`` in leg ``leg``'s space (keys made with ``IndexKey.of``:
+    ``valid_from``/``valid_to``, ISO or "" for open, bound the clause version); returns it with the
+    number of texts that had to be embedded."""
+    model_name = embedder.legs[leg].model_name
     reusable: dict[str, np.ndarray] = {}
-    if previous is not None and previous.meta.model_name == embedder.model_name:
+    if previous is not None and previous.meta.model_name == model_name:
         old_vectors = previous.vectors()
         for row, key in enumerate(previous.keys):
             reusable[key.text_hash] = old_vectors[row]
     missing = [t for t in texts if t.text_hash not in reusable]
     if missing:
-        fresh = embed_reporting_progress(embedder, [t.text for t in missing])
+        fresh = embed_reporting_progress(embedder, [t.text for t in missing], leg)
         reusable.update({t.text_hash: v for t, v in zip(missing, fresh, strict=True)})
-    dimension = embedder.dimension if not reusable else len(next(iter(reusable.values())))
-    vectors = np.stack([reusable[t.text_hash] for t in texts]) if texts else np.zeros((0, dimension), dtype=np.float32)
-    return VectorIndex.build(vectors, texts, embedder.model_name), len(missing)
+    if texts:
+        vectors = np.stack([reusable[t.text_hash] for t in texts])
+    else:
+        vectors = np.zeros((0, embedder.legs[leg].dimension), dtype=np.float32)
+    return VectorIndex.build(vectors, texts, model_name), len(missing)
 
 
-def embed_reporting_progress(embedder: Embedder, texts: list[str]) -> np.ndarray:
-    """``embedder.encode(texts)`` in chunks, logging how far it got: embedding a whole corpus takes
-    minutes on a small machine, and a silent command looks hung."""
+def embed_reporting_progress(embedder: Embedder, texts: list[str], leg: int = 0) -> np.ndarray:
+    """``embedder.encode_for(leg, texts)`` in chunks, logging how far it got: embedding a whole
+    corpus takes minutes on a small machine, and a silent command looks hung."""
     started = time.perf_counter()
     parts = []
+    model_name = embedder.legs[leg].model_name
     for start in range(0, len(texts), EMBED_CHUNK):
-        parts.append(embedder.encode(texts[start : start + EMBED_CHUNK]))
+        parts.append(embedder.encode_for(leg, texts[start : start + EMBED_CHUNK]))
         done = min(start + EMBED_CHUNK, len(texts))
         seconds = time.perf_counter() - started
-        log.info("embedded %d/%d texts (%.0f s, %s)", done, len(texts), seconds, embedder.model_name)
+        log.info("embedded %d/%d texts (%.0f s, %s)", done, len(texts), seconds, model_name)
     return np.vstack(parts)
 
 

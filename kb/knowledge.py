@@ -19,11 +19,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, or_, select
 
 from kb.database import VersionDatabase, open_version
-from kb.index import VectorIndex
+from kb.embedding import leg_names
+from kb.index import IndexCorrupt, VectorIndex
 from kb.lexical import LexicalIndex, QueryExpander, tokenize
 from kb.models import Clause, ClauseVersion, RecitalLink, Reference, Source, Translation
 from kb.settings import Settings
-from kb.store import INDEX_DIR, DataDir
+from kb.store import DataDir, leg_index_dirs
 
 
 @dataclass(frozen=True)
@@ -48,10 +49,26 @@ class CatalogEntry:
 SYNONYMS_FILE = "synonyms.yaml"
 
 
+def load_legs(version: Path, model_names: list[str]) -> list[VectorIndex]:
+    """Each dense leg's index, checked to be built with its model over the same texts as the first."""
+    legs = [
+        VectorIndex.load(directory, expected_model=name)
+        for directory, name in zip(leg_index_dirs(version, model_names), model_names, strict=True)
+    ]
+    for leg in legs[1:]:
+        if leg.meta.corpus_hash != legs[0].meta.corpus_hash:
+            raise IndexCorrupt(
+                f"the {leg.meta.model_name!r} index of {version.name} holds other texts than the "
+                f"{legs[0].meta.model_name!r} one: re-run `kb ingest`"
+            )
+    return legs
+
+
 class KnowledgeBase:
     def __init__(self, version: Path, settings: Settings, database: VersionDatabase) -> None:
         self.version = version.name
-        self.index = VectorIndex.load(version / INDEX_DIR, expected_model=settings.model_name)  # before any connection
+        self.legs = load_legs(version, leg_names(settings.model_name))  # before any connection
+        self.index = self.legs[0]  # the primary leg: its keys are every leg's keys
         self.lexical = LexicalIndex([key.text for key in self.index.keys])
         self.expander = QueryExpander.from_file(settings.registry_dir / SYNONYMS_FILE)
         self.engine: Engine = open_version(database, version)

@@ -93,21 +93,44 @@ class LexicalIndex:
 
 
 class QueryExpander:
-    """Adds the sources' vocabulary to a lay query (``corpus/synonyms.yaml``), for BM25 only."""
+    """Adds the sources' vocabulary to a lay query (``corpus/synonyms.yaml``), for BM25 only: lay
+    words get the statutes' words (``synonyms``), and a Japanese term gets its English equivalents
+    and the reverse (``bilingual``), so the lexical side can cross languages as the dense one does."""
 
-    def __init__(self, synonyms: dict[str, list[str]]) -> None:
+    def __init__(self, synonyms: dict[str, list[str]], bilingual: list[tuple[str, list[str]]] = ()) -> None:
         self._by_stem: dict[str, list[str]] = {}
         for word, targets in synonyms.items():
             for stem in tokenize(word):
                 self._by_stem.setdefault(stem, []).extend(t for target in targets for t in tokenize(target))
+        self._phrases: list[tuple[tuple[str, ...], list[str]]] = []
+        for japanese, english in bilingual:
+            for term in english:
+                self._add_phrase(japanese, tokenize(term))
+                self._add_phrase(term, tokenize(japanese))
+
+    def _add_phrase(self, phrase: str, targets: list[str]) -> None:
+        terms = tuple(tokenize(phrase))
+        if terms:
+            self._phrases.append((terms, targets))
 
     @classmethod
     def from_file(cls, path: Path) -> QueryExpander:
         if not path.is_file():
             return cls({})
         document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        return cls({str(k): [str(v) for v in vs] for k, vs in (document.get("synonyms") or {}).items()})
+        synonyms = {str(k): [str(v) for v in vs] for k, vs in (document.get("synonyms") or {}).items()}
+        bilingual = [(str(ja), [str(en) for en in ens]) for ja, ens in document.get("bilingual") or []]
+        return cls(synonyms, bilingual)
 
     def expand(self, tokens: list[str]) -> list[str]:
         extra = [t for token in tokens for t in self._by_stem.get(token, ()) if t not in tokens]
+        for terms, targets in self._phrases:
+            if _contains(tokens, terms):
+                extra.extend(t for t in targets if t not in tokens)
         return tokens + list(dict.fromkeys(extra))
+
+
+def _contains(tokens: list[str], phrase: tuple[str, ...]) -> bool:
+    """Whether ``phrase`` occurs in ``tokens`` as consecutive terms."""
+    width = len(phrase)
+    return any(tuple(tokens[i : i + width]) == phrase for i in range(len(tokens) - width + 1))

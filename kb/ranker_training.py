@@ -32,7 +32,7 @@ from kb.ranking import (
     features,
     profile_gaps,
 )
-from kb.search import Filters, allowed_rows, run_rankers, stage_input
+from kb.search import Filters, allowed_rows, query_language, reading_legs, run_rankers, stage_input
 
 if TYPE_CHECKING:
     from kb.embedding import Embedder
@@ -73,16 +73,20 @@ def collect(
     progress: Callable[[int, int], None] | None = None,
 ) -> list[QueryCandidates]:
     """Run the first stage for each query over the sources of its labels, as ``kb eval`` does."""
-    vectors = embedder.encode_queries([q.query for q in queries])
+    texts = [q.query for q in queries]
+    leg_vectors = [leg.encode_queries(texts) for leg in embedder.legs]
     collected = []
-    for number, (query, group, vector) in enumerate(zip(queries, groups, vectors, strict=True), 1):
+    for number, (query, group) in enumerate(zip(queries, groups, strict=True), 1):
+        vector = leg_vectors[0][number - 1]
         held = tuple(s for s in label_sources(query) if s in kb.sources)
         if not held:
             continue
         text = " ".join(query.query.split())
         allowed = allowed_rows(kb, Filters(sources=held))
         depth = min(kb.index.index.ntotal, DEPTH)
-        stage = stage_input(kb, run_rankers(kb, vector, text, depth, allowed, "hybrid", True))
+        legs = reading_legs(embedder, query_language(text))
+        vectors = {leg: leg_vectors[leg][number - 1] for leg in legs}
+        stage = stage_input(kb, run_rankers(kb, vectors, text, depth, allowed, "hybrid", True))
         units = candidates(stage)
         expected = {clause_unit(label, kb.clauses) for label in query.expected}
         relevant = np.array([u in expected for u in units], dtype=bool)
@@ -306,7 +310,8 @@ def train_ranker(
         "file_sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
         "queries": len(labelled),
         "groups": len({item.group for item in labelled}),
-        "embedding_model": embedder.model_name,
+        "embedding_model": embedder.legs[0].model_name,  # the space of the profiles
+        "dense_legs": embedder.leg_models,
         "knowledge_base": kb.version,
         "loss": f"listwise softmax, label weight count^-{BALANCE}, L2 {L2}",
         "folds": folds,

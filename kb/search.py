@@ -15,7 +15,7 @@ import numpy as np
 
 from kb.embedding import Embedder
 from kb.errors import KBError
-from kb.highlight import best_sentences, query_terms
+from kb.highlight import highlights
 from kb.knowledge import CatalogEntry, KnowledgeBase
 from kb.lexical import is_cjk
 from kb.ranking import RankingModel, StageInput, rerank
@@ -30,6 +30,11 @@ RRF_K = 60  # reciprocal rank fusion constant (Cormack et al. 2009)
 # descriptions) equal weights left hybrid below lexical alone on recall@10 (0.424 vs 0.429);
 # 0.35 gives 0.465 with MRR 0.298, while short lay queries still rely on the dense side.
 DENSE_WEIGHT = 0.35
+# A Japanese query's lexical side is character bigrams, which match only Japanese texts and match them
+# loosely; its dense side (the multilingual leg) reads every language. On the 56 Japanese questions of
+# tests/eval/questions.jsonl, dense weights 0.35/1/2/3/4/8 gave MRR 0.49/0.53/0.55/0.55/0.53/0.47 and
+# recall@10 0.63/0.67/0.68/0.71/0.70/0.73 (docs/ranking.md).
+DENSE_WEIGHTS = {"ja": 3.0}
 
 
 class InvalidQuery(KBError, ValueError):
@@ -70,9 +75,11 @@ class Hit:
 class _Rankings:
     """The rankers' outputs for one query, each a list of (index row, score), best first."""
 
-    dense: list[tuple[int, float]]
+    dense: list[tuple[int, float]]  # the leading dense leg's
     lexical: list[tuple[int, float]]
     unit_lexical: list[tuple[str, float]]
+    more_dense: list[list[tuple[int, float]]] = field(default_factory=list)  # the other legs', if any
+    language: str = "en"  # the query's
 
 
 def search(
@@ -96,30 +103,38 @@ def search(
     allowed = allowed_rows(kb, filters)
     depth = min(kb.index.index.ntotal, max(k * 20, 200))
     learned = ranker if method == "ranked" else None
-    if method in ("ranked", "hybrid") and query_language(query) not in embedder.languages:
-        method = "lexical"  # the model cannot embed this language meaningfully: its vectors are noise
-    vector = embedder.encode_query(query) if method != "lexical" else None
-    rankings = run_rankers(kb, vector, query, depth, allowed, method, group == "article", filters.as_of)
-    rows = reciprocal_rank_fusion([rankings.dense, rankings.lexical])
+    legs = reading_legs(embedder, query_language(query)) if method != "lexical" else []
+    if method in ("ranked", "hybrid") and not legs:
+        method = "lexical"  # no model embeds this language meaningfully: its vectors would be noise
+    vectors = {leg: embedder.legs[leg].encode_query(query) for leg in legs}
+    rankings = run_rankers(kb, vectors, query, depth, allowed, method, group == "article", filters.as_of)
+    rows = reciprocal_rank_fusion([rankings.dense, *rankings.more_dense, rankings.lexical])
     if group == "clause":
         hits = [_hit_for(kb, kb.row_clause(row), score, [kb.index.keys[row].clause_id]) for row, score in rows[:k]]
     else:
         stage = stage_input(kb, rankings)
         if learned is not None:
-            profiled = vector if learned.profiles_fit(embedder.model_name) else None
+            profiled = vectors.get(0) if learned.profiles_fit(embedder.legs[0].model_name) else None
             order = rerank(kb, stage, query, learned, profiled)
         else:
             order = stage.fused
         hits = _article_hits(kb, order, rows, k)
-    terms = query_terms(query)
+    terms = frozenset(kb.lexical_query(query))  # with the sources' words for lay and Japanese ones
+    language = query_language(query)
     for hit in hits:
-        hit.highlights = best_sentences(terms, hit.clause.text or hit.snippet)
+        across = hit.clause.language != language
+        hit.highlights = highlights(terms, hit.clause.text or hit.snippet, across)
     return hits
+
+
+def reading_legs(embedder: Embedder, language: str) -> list[int]:
+    """The dense legs whose model reads ``language``, primary first."""
+    return [number for number, leg in enumerate(embedder.legs) if language in leg.languages]
 
 
 def run_rankers(
     kb: KnowledgeBase,
-    vector: np.ndarray | None,
+    vectors: dict[int, np.ndarray],
     query: str,
     depth: int,
     allowed: np.ndarray,
@@ -127,16 +142,20 @@ def run_rankers(
     units: bool,
     as_of: datetime | None = None,
 ) -> _Rankings:
-    """The first stage: dense (when ``vector`` is given) and lexical rankings of clause rows, and
-    BM25 over whole articles (``units``)."""
-    dense = kb.index.search(vector, depth, allowed) if vector is not None and method != "lexical" else []
+    """The first stage: a dense ranking of clause rows per leg the query was embedded for
+    (``vectors``: leg -> query vector; the first one leads), the lexical ranking, and BM25 over
+    whole articles (``units``)."""
+    dense_rankings = []
+    if method != "lexical":
+        dense_rankings = [kb.legs[leg].search(vector, depth, allowed) for leg, vector in sorted(vectors.items())]
     terms = kb.lexical_query(query)
     lexical = kb.lexical.search(terms, depth, allowed) if method != "dense" else []
     unit_lexical: list[tuple[str, float]] = []
     if units and method != "dense" and not as_of:  # article documents hold today's words only
         mask = kb.units_of_rows(allowed)
         unit_lexical = [(kb.unit_ids[i], s) for i, s in kb.unit_lexical.search(terms, depth, mask)]
-    return _Rankings(dense, lexical, unit_lexical)
+    dense, *more_dense = dense_rankings or [[]]
+    return _Rankings(dense, lexical, unit_lexical, more_dense, query_language(query))
 
 
 def stage_input(kb: KnowledgeBase, rankings: _Rankings) -> StageInput:
@@ -150,8 +169,10 @@ def stage_input(kb: KnowledgeBase, rankings: _Rankings) -> StageInput:
     recitals = _units_via_recitals(kb, rankings.dense)
     lexical = _units_by_best_row(kb, rankings.lexical)
     articles = rankings.unit_lexical
-    unit_rankings = [[u for u, _ in dense], recitals, [u for u, _ in lexical], [u for u, _ in articles]]
-    weights = [DENSE_WEIGHT, DENSE_WEIGHT, 1.0, 1.0]
+    more_dense = [[u for u, _ in _units_by_best_row(kb, ranking)] for ranking in rankings.more_dense]
+    unit_rankings = [[u for u, _ in dense], recitals, [u for u, _ in lexical], [u for u, _ in articles], *more_dense]
+    dense_weight = DENSE_WEIGHTS.get(rankings.language, DENSE_WEIGHT)
+    weights = [dense_weight, dense_weight, 1.0, 1.0, *[dense_weight] * len(more_dense)]
     present = [(ranking, w) for ranking, w in zip(unit_rankings, weights, strict=True) if ranking]
     fused = reciprocal_rank_fusion(
         [[(u, 0.0) for u in ranking] for ranking, _ in present], weights=[w for _, w in present]

