@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from functools import cached_property
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 import numpy as np
 from sqlalchemy.engine import Engine
@@ -66,23 +66,6 @@ class SearchOutcome:
     kb: KnowledgeBase
     query: str
     hits: list[Hit]
-
-
-class _EncodeOnce:
-    """The service's embedder, encoding a query once for several searches of it (a page's facet counts)."""
-
-    def __init__(self, embedder: Embedder) -> None:
-        self._embedder = embedder
-        self._vectors: dict[tuple[str, ...], np.ndarray] = {}
-
-    def encode(self, texts: list[str]) -> np.ndarray:
-        key = tuple(texts)
-        if key not in self._vectors:
-            self._vectors[key] = self._embedder.encode(texts)
-        return self._vectors[key]
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self._embedder, name)
 
 
 def checked_filters(kb: KnowledgeBase, filters: Filters) -> Filters:
@@ -154,12 +137,11 @@ class ClauseMap:
     def search_variants(
         self, kb: KnowledgeBase, query: str, k: int, filter_sets: list[Filters], group: str = "article"
     ) -> dict[Filters, list[Hit]]:
-        """The same query under several filters (the web page's facet counts), embedded once, each
-        distinct set of filters searched once."""
+        """The same query under several filters (the web page's facet counts), embedded once (the
+        embedder caches query vectors), each distinct set of filters searched once."""
         filter_sets = [checked_filters(kb, f) for f in filter_sets]
-        embedder = cast(Embedder, _EncodeOnce(self.embedder))  # has what search uses: encode and attributes
         limit = self.settings.max_query_chars
-        return {f: search(kb, embedder, query, k, f, group, limit) for f in dict.fromkeys(filter_sets)}
+        return {f: search(kb, self.embedder, query, k, f, group, limit) for f in dict.fromkeys(filter_sets)}
 
     def clause(self, clause_id: str, as_of: datetime | None = None) -> tuple[KnowledgeBase, CatalogEntry]:
         """A clause as it reads now (repealed ones included, marked) or as it read ``as_of``."""

@@ -32,3 +32,22 @@ def test_japanese_is_searched_by_bigrams() -> None:
     assert tokenize("顔認証") == ["顔認", "認証"]
     index = LexicalIndex(["顔認証の利用", "個人情報の保護"])
     assert [row for row, _ in index.search("顔認証 プライバシー", 2)] == [0]
+
+
+def test_bilingual_terms_cross_languages_both_ways() -> None:
+    from kb.lexical import QueryExpander
+
+    expander = QueryExpander({}, [("個人情報", ["personal data"]), ("同意", ["consent"])])
+    japanese = expander.expand(tokenize("個人情報の提供に同意は要るか"))
+    assert {"person", "data", "consent"} <= set(japanese)
+    english = expander.expand(tokenize("Is consent needed to share personal data?"))
+    assert {"個人", "人情", "情報", "同意"} <= set(english)
+
+
+def test_a_bilingual_term_must_occur_whole() -> None:
+    """"personal" alone, or "data personal", is not the term "personal data"."""
+    from kb.lexical import QueryExpander
+
+    expander = QueryExpander({}, [("個人情報", ["personal data"])])
+    assert expander.expand(tokenize("personal details")) == tokenize("personal details")
+    assert "個人" not in expander.expand(tokenize("data personal"))
