@@ -33,6 +33,9 @@ class SearchResponse(BaseModel):
     group: str
     version: str = Field(description="the knowledge-base version that answered")
     took_ms: float
+    named_sources: list[str] = Field(
+        default=[], description="sources the query names ('under the CCPA', 'EUでは'): their articles come first"
+    )
     results: list[SearchResult]
 
 

@@ -23,6 +23,7 @@ from kb.embedding import leg_names
 from kb.index import IndexCorrupt, VectorIndex
 from kb.lexical import LexicalIndex, QueryExpander, tokenize
 from kb.models import Clause, ClauseVersion, RecitalLink, Reference, Source, Translation
+from kb.naming import NAMES_FILE, SourceNames
 from kb.settings import Settings
 from kb.store import DataDir, leg_index_dirs
 
@@ -71,6 +72,7 @@ class KnowledgeBase:
         self.index = self.legs[0]  # the primary leg: its keys are every leg's keys
         self.lexical = LexicalIndex([key.text for key in self.index.keys])
         self.expander = QueryExpander.from_file(settings.registry_dir / SYNONYMS_FILE)
+        self.names = SourceNames.from_file(settings.registry_dir / NAMES_FILE)
         self.engine: Engine = open_version(database, version)
         try:
             links, references = self._read_catalogue()
@@ -149,6 +151,10 @@ class KnowledgeBase:
     def lexical_query(self, query: str) -> list[str]:
         """The query's search terms with the sources' vocabulary added for its lay words."""
         return self.expander.expand(tokenize(query))
+
+    def sources_named(self, query: str) -> frozenset[str]:
+        """The sources the query names, by name or by jurisdiction (kb/naming.py)."""
+        return self.names.named_sources(query, {s.id: s.jurisdiction for s in self.sources.values()})
 
     def citation(self, clause: CatalogEntry) -> str:
         return f"{self.sources[clause.source_id].short_name} {clause.label}"

@@ -125,12 +125,12 @@ class QueryExpander:
     def expand(self, tokens: list[str]) -> list[str]:
         extra = [t for token in tokens for t in self._by_stem.get(token, ()) if t not in tokens]
         for terms, targets in self._phrases:
-            if _contains(tokens, terms):
+            if contains_phrase(tokens, terms):
                 extra.extend(t for t in targets if t not in tokens)
         return tokens + list(dict.fromkeys(extra))
 
 
-def _contains(tokens: list[str], phrase: tuple[str, ...]) -> bool:
+def contains_phrase(tokens: list[str], phrase: tuple[str, ...]) -> bool:
     """Whether ``phrase`` occurs in ``tokens`` as consecutive terms."""
     width = len(phrase)
     return any(tuple(tokens[i : i + width]) == phrase for i in range(len(tokens) - width + 1))

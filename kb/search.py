@@ -18,6 +18,7 @@ from kb.errors import KBError
 from kb.highlight import highlights
 from kb.knowledge import CatalogEntry, KnowledgeBase
 from kb.lexical import is_cjk
+from kb.naming import prefer_named
 from kb.ranking import RankingModel, StageInput, rerank
 
 SNIPPET_CHARS = 320
@@ -109,7 +110,9 @@ def search(
     vectors = {leg: embedder.legs[leg].encode_query(query) for leg in legs}
     rankings = run_rankers(kb, vectors, query, depth, allowed, method, group == "article", filters.as_of)
     rows = reciprocal_rank_fusion([rankings.dense, *rankings.more_dense, rankings.lexical])
+    named = kb.sources_named(query)
     if group == "clause":
+        rows = prefer_named(rows, lambda row: kb.row_clause(row[0]).source_id, named)
         hits = [_hit_for(kb, kb.row_clause(row), score, [kb.index.keys[row].clause_id]) for row, score in rows[:k]]
     else:
         stage = stage_input(kb, rankings)
@@ -118,6 +121,7 @@ def search(
             order = rerank(kb, stage, query, learned, profiled)
         else:
             order = stage.fused
+        order = prefer_named(order, lambda unit: kb.clauses[unit[0]].source_id, named)
         hits = _article_hits(kb, order, rows, k)
     terms = frozenset(kb.lexical_query(query))  # with the sources' words for lay and Japanese ones
     language = query_language(query)

