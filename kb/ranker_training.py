@@ -32,7 +32,7 @@ from kb.ranking import (
     features,
     profile_gaps,
 )
-from kb.search import Filters, allowed_rows, query_language, reading_legs, run_rankers, stage_input
+from kb.search import Filters, allowed_rows, reading_legs, run_rankers, stage_input
 
 if TYPE_CHECKING:
     from kb.embedding import Embedder
@@ -73,19 +73,21 @@ def collect(
     progress: Callable[[int, int], None] | None = None,
 ) -> list[QueryCandidates]:
     """Run the first stage for each query over the sources of its labels, as ``kb eval`` does."""
-    texts = [q.query for q in queries]
-    leg_vectors = [leg.encode_queries(texts) for leg in embedder.legs]
+    texts = [" ".join(q.query.split()) for q in queries]
+    legs_of = [reading_legs(embedder, text) for text in texts]
+    leg_vectors = [dict(enumerate(embedder.legs[0].encode_queries(texts)))]  # all: the profiles live there
+    for number, leg in enumerate(embedder.legs[1:], 1):
+        leg_vectors.append(_encode_where(leg, texts, [number in legs for legs in legs_of]))
     collected = []
     for number, (query, group) in enumerate(zip(queries, groups, strict=True), 1):
         vector = leg_vectors[0][number - 1]
         held = tuple(s for s in label_sources(query) if s in kb.sources)
         if not held:
             continue
-        text = " ".join(query.query.split())
+        text = texts[number - 1]
         allowed = allowed_rows(kb, Filters(sources=held))
         depth = min(kb.index.index.ntotal, DEPTH)
-        legs = reading_legs(embedder, query_language(text))
-        vectors = {leg: leg_vectors[leg][number - 1] for leg in legs}
+        vectors = {leg: leg_vectors[leg][number - 1] for leg in legs_of[number - 1]}
         stage = stage_input(kb, run_rankers(kb, vectors, text, depth, allowed, "hybrid", True))
         units = candidates(stage)
         expected = {clause_unit(label, kb.clauses) for label in query.expected}
@@ -99,6 +101,13 @@ def collect(
         if progress:
             progress(number, len(queries))
     return collected
+
+
+def _encode_where(leg: Embedder, texts: list[str], wanted: list[bool]) -> dict[int, np.ndarray]:
+    """The query vectors of ``leg`` for the texts that are searched with it, by position."""
+    positions = [i for i, flag in enumerate(wanted) if flag]
+    vectors = leg.encode_queries([texts[i] for i in positions]) if positions else []
+    return dict(zip(positions, vectors, strict=True))
 
 
 def label_prior(kb: KnowledgeBase, labelled: Sequence[QueryCandidates]) -> dict[str, float]:

@@ -36,6 +36,10 @@ DENSE_WEIGHT = 0.35
 # tests/eval/questions.jsonl, dense weights 0.35/1/2/3/4/8 gave MRR 0.49/0.53/0.55/0.55/0.53/0.47 and
 # recall@10 0.63/0.67/0.68/0.71/0.70/0.73 (docs/ranking.md).
 DENSE_WEIGHTS = {"ja": 3.0}
+# An English description of a case (this many words or more) is embedded by the primary leg only: on
+# dev.jsonl (long GDPR cases) the multilingual leg changed nothing (ranked, cross-validated MRR 0.652
+# with it, 0.653 without), and encoding a long text with it took 100-300 ms on two cores.
+SINGLE_LEG_MIN_WORDS = 20
 
 
 class InvalidQuery(KBError, ValueError):
@@ -104,7 +108,7 @@ def search(
     allowed = allowed_rows(kb, filters)
     depth = min(kb.index.index.ntotal, max(k * 20, 200))
     learned = ranker if method == "ranked" else None
-    legs = reading_legs(embedder, query_language(query)) if method != "lexical" else []
+    legs = reading_legs(embedder, query) if method != "lexical" else []
     if method in ("ranked", "hybrid") and not legs:
         method = "lexical"  # no model embeds this language meaningfully: its vectors would be noise
     vectors = {leg: embedder.legs[leg].encode_query(query) for leg in legs}
@@ -131,9 +135,14 @@ def search(
     return hits
 
 
-def reading_legs(embedder: Embedder, language: str) -> list[int]:
-    """The dense legs whose model reads ``language``, primary first."""
-    return [number for number, leg in enumerate(embedder.legs) if language in leg.languages]
+def reading_legs(embedder: Embedder, query: str) -> list[int]:
+    """The dense legs that embed ``query``: those whose model reads its language, primary first; a
+    case-length query the primary model reads (``SINGLE_LEG_MIN_WORDS``) gets the primary only."""
+    language = query_language(query)
+    legs = [number for number, leg in enumerate(embedder.legs) if language in leg.languages]
+    if legs[:1] == [0] and len(query.split()) >= SINGLE_LEG_MIN_WORDS:
+        return [0]
+    return legs
 
 
 def run_rankers(

@@ -86,3 +86,9 @@ def test_a_question_that_names_a_source_is_answered_from_it_first(tiny_client) -
     assert sources[0] == "ccpa" and sources == sorted(sources, key=lambda source: source != "ccpa")
     plain = tiny_client.get("/v1/search", params={"q": "May a robot report personal data?"}).json()
     assert plain["named_sources"] == [] and plain["results"][0]["source"] != "ccpa"
+
+
+def test_the_search_page_says_which_sources_the_question_names(tiny_client) -> None:
+    page = tiny_client.get("/search", params={"q": "Under the CCPA, may a robot report personal data?"}).text
+    assert "Your question names CCPA: its provisions come first." in page
+    assert "Your question names" not in tiny_client.get("/search", params={"q": "robot duties"}).text

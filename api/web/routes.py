@@ -134,6 +134,7 @@ def search_page(request: Request) -> HTMLResponse:
         facets=facets,
         facet_depth=min(FACET_DEPTH, service.settings.max_k),
         took_ms=took_ms,
+        named_sources=[kb.sources[s].short_name for s in outcome.named_sources],
         more_href=f"/search?{form.query_string(k=min(form.k + 10, service.settings.max_k))}" if more else None,
         **{**context, "version": kb.version},
     )
