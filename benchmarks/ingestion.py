@@ -33,17 +33,19 @@ class TimedEmbedder(Embedder):
     def source_of(self, text: str) -> str:
         return next((source for prefix, source in self.prefixes if text.startswith(prefix)), "other")
 
-    def encode(self, texts: list[str]) -> np.ndarray:
+    def encode_for(self, leg: int, texts: list[str]) -> np.ndarray:
         groups: dict[str, list[int]] = {}
         for i, text in enumerate(texts):
             groups.setdefault(self.source_of(text), []).append(i)
-        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        out = np.zeros((len(texts), self.legs[leg].dimension), dtype=np.float32)
+        model = self.legs[leg].model_name
         for source, rows in groups.items():
             started = time.perf_counter()
-            out[rows] = super().encode([texts[i] for i in rows])
+            out[rows] = super().encode_for(leg, [texts[i] for i in rows])
             seconds = time.perf_counter() - started
             chars = sum(len(texts[i]) for i in rows)
-            self.calls.append({"source": source, "texts": len(rows), "chars": chars, "seconds": round(seconds, 3)})
+            call = {"source": source, "model": model, "texts": len(rows), "chars": chars, "seconds": round(seconds, 3)}
+            self.calls.append(call)
         return out
 
 
@@ -63,13 +65,22 @@ def full_ingest(data_dir: Path, sources_dir: Path, embedder: TimedEmbedder, only
     settings = Settings(data_dir=data_dir, sources_dir=sources_dir)
     started = time.perf_counter()
     cpu = time.process_time()
-    embedder.encode(["load the model"])  # the model load is reported on its own line
+    for leg in range(len(embedder.legs)):
+        embedder.encode_for(leg, ["load the model"])  # the models' load is reported on its own line
     model_load_s = time.perf_counter() - started
     embedder.calls.clear()
     report = ingest(settings, embedder, only=only)
     total = time.perf_counter() - started
     cpu = time.process_time() - cpu
-    embedded = {c["source"]: c for c in embedder.calls}
+    embedded: dict[str, dict] = {}  # per source, every leg's embedding summed
+    for call in embedder.calls:
+        total_of = embedded.setdefault(call["source"], {"texts": 0, "seconds": 0.0, "chars": 0})
+        total_of["texts"] += call["texts"]
+        total_of["seconds"] = round(total_of["seconds"] + call["seconds"], 3)
+        total_of["chars"] += call["chars"]
+    per_model: dict[str, float] = {}
+    for call in embedder.calls:
+        per_model[call["model"]] = round(per_model.get(call["model"], 0.0) + call["seconds"], 1)
     per_source = []
     for item in report.sources:
         embed = embedded.get(item.source_id, {"texts": 0, "seconds": 0.0, "chars": 0})
@@ -95,6 +106,7 @@ def full_ingest(data_dir: Path, sources_dir: Path, embedder: TimedEmbedder, only
         "model_load_s": round(model_load_s, 1),
         "parse_store_s": round(parse_s, 1),
         "embed_s": round(embed_s, 1),
+        "embed_s_per_model": per_model,
         "index_links_publish_s": round(total - model_load_s - parse_s - embed_s, 1),
         "texts_indexed": report.indexed,
         "texts_embedded": report.embedded,
