@@ -45,7 +45,7 @@ from kb.lexical import tokenize
 from kb.models import CheckItem
 from kb.provisions import Condition, ProvisionKinds, load_provision_kinds
 from kb.ranking import RankingModel
-from kb.search import Filters, Hit, InvalidQuery, reciprocal_rank_fusion, search
+from kb.search import Filters, Hit, InvalidQuery, reading_legs, reciprocal_rank_fusion, search
 from kb.sheets import SheetDecision, decide, load_sheets
 from kb.triggers import detect_triggers
 from kb.vocabulary import JURISDICTIONS, PHASES
@@ -170,7 +170,7 @@ def map_use_case(
     kb: KnowledgeBase,
     embedder: Embedder,
     crosswalk: Crosswalk,
-    themes_vectors: np.ndarray,
+    themes_vectors: list[np.ndarray],
     request: MapRequest,
     registry: Path,
     ranker: RankingModel | None = None,
@@ -432,16 +432,19 @@ def _term_occurs(term: str, words: list[str], text: str) -> bool:
 def _rank_themes(
     embedder: Embedder,
     crosswalk: Crosswalk,
-    themes_vectors: np.ndarray,
+    themes_vectors: list[np.ndarray],
     description: str,
     hits: list[Hit],
     fired: list[Trigger],
     class_themes: tuple[str, ...] = (),
 ) -> list[tuple[Theme, float]]:
     themes = list(crosswalk.themes)
-    similarity = themes_vectors @ embedder.encode_query(" ".join(description.split()))  # as search cleaned it
-    order = np.argsort(-similarity, kind="stable")
-    by_similarity = [(themes[i].id, 0.0) for i in order]
+    text = " ".join(description.split())  # as search cleaned it
+    by_similarity = []
+    legs = reading_legs(embedder, text)
+    if legs:  # the first leg that reads the description's language
+        similarity = themes_vectors[legs[0]] @ embedder.legs[legs[0]].encode_query(text)
+        by_similarity = [(themes[i].id, 0.0) for i in np.argsort(-similarity, kind="stable")]
     votes: dict[str, float] = {}
     linked = _linked_units(crosswalk)
     for rank, hit in enumerate(hits, 1):
@@ -622,6 +625,8 @@ def _full_text(kb: KnowledgeBase, clause: CatalogEntry) -> str:
     return clause.text or " ".join(c.text for c in kb.children(clause.id))
 
 
-def theme_vectors(embedder: Embedder, crosswalk: Crosswalk) -> np.ndarray:
-    """One vector per theme (title and description), computed once per service."""
-    return embedder.encode([f"{t.title}. {t.description}" for t in crosswalk.themes])
+def theme_vectors(embedder: Embedder, crosswalk: Crosswalk) -> list[np.ndarray]:
+    """One vector per theme (title and description) in each dense leg's space, computed once per
+    service: a Japanese description is compared with the themes in the multilingual leg's space."""
+    texts = [f"{t.title}. {t.description}" for t in crosswalk.themes]
+    return [embedder.encode_for(leg, texts) for leg in range(len(embedder.legs))]

@@ -167,7 +167,7 @@ class ClauseMap:
         return load_crosswalk(self.settings.registry_dir)
 
     @cached_property
-    def _theme_vectors(self) -> np.ndarray:
+    def _theme_vectors(self) -> list[np.ndarray]:
         return theme_vectors(self.embedder, self.crosswalk)
 
     def map(self, request: MapRequest) -> tuple[KnowledgeBase, Mapping]:

@@ -92,3 +92,12 @@ def test_the_search_page_says_which_sources_the_question_names(tiny_client) -> N
     page = tiny_client.get("/search", params={"q": "Under the CCPA, may a robot report personal data?"}).text
     assert "Your question names CCPA: its provisions come first." in page
     assert "Your question names" not in tiny_client.get("/search", params={"q": "robot duties"}).text
+
+
+def test_a_japanese_use_case_is_matched_to_the_themes_in_the_multilingual_space(tiny_service) -> None:
+    """The crosswalk's themes are written in English; a Japanese description meets them through the
+    multilingual leg (the English model's vector of Japanese would rank them at random)."""
+    from kb.mapping import MapRequest
+
+    _, mapping = tiny_service.map(MapRequest("従業員の個人情報を本人の同意なく第三者に渡すことはプライバシーの侵害になるか"))
+    assert mapping.themes[0].theme.id == "privacy"
