@@ -152,6 +152,9 @@ class KnowledgeBase:
         """The query's search terms with the sources' vocabulary added for its lay words."""
         return self.expander.expand(tokenize(query))
 
+    def row_source(self, row: int) -> str:
+        return str(self._row_source[row])
+
     def sources_named(self, query: str) -> frozenset[str]:
         """The sources the query names, by name or by jurisdiction (kb/naming.py)."""
         return self.names.named_sources(query, {s.id: s.jurisdiction for s in self.sources.values()})

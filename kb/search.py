@@ -116,7 +116,7 @@ def search(
     rows = reciprocal_rank_fusion([rankings.dense, *rankings.more_dense, rankings.lexical])
     named = kb.sources_named(query)
     if group == "clause":
-        rows = prefer_named(rows, lambda row: kb.row_clause(row[0]).source_id, named)
+        rows = prefer_named(rows, lambda row: kb.row_source(row[0]), named)
         hits = [_hit_for(kb, kb.row_clause(row), score, [kb.index.keys[row].clause_id]) for row, score in rows[:k]]
     else:
         stage = stage_input(kb, rankings)

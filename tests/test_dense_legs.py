@@ -101,3 +101,9 @@ def test_a_japanese_use_case_is_matched_to_the_themes_in_the_multilingual_space(
 
     _, mapping = tiny_service.map(MapRequest("従業員の個人情報を本人の同意なく第三者に渡すことはプライバシーの侵害になるか"))
     assert mapping.themes[0].theme.id == "privacy"
+
+
+def test_clause_level_results_put_the_named_source_first_too(tiny_client) -> None:
+    params = {"q": "Under the CCPA, may a robot report personal data?", "group": "clause", "k": 5}
+    sources = [result["source"] for result in tiny_client.get("/v1/search", params=params).json()["results"]]
+    assert sources[0] == "ccpa" and sources == sorted(sources, key=lambda source: source != "ccpa")
