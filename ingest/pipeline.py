@@ -26,7 +26,7 @@ from kb.diskerrors import unwritable
 from kb.embedding import Embedder
 from kb.errors import KBError
 from kb.ids import ClauseId, InvalidClauseId
-from kb.index import IndexCorrupt, IndexKey, VectorIndex
+from kb.index import IndexCorrupt, IndexKey, VectorIndex, corpus_hash
 from kb.indexing import (
     STRUCTURAL_KINDS,
     ClauseContext,
@@ -120,8 +120,8 @@ def _ingest_locked(
             reports = [_ingest_one(session, entry, settings, history) for entry in entries]
             texts = _indexable_texts(session)
         previous_indexes = _load_previous_indexes(previous_version, embedder.leg_models)
-        complete = all(index is not None for index in previous_indexes)
-        if complete and not upgraded_from and all(r.status == "unchanged" for r in reports):
+        current = all(index is not None and index.meta.corpus_hash == corpus_hash(texts) for index in previous_indexes)
+        if current and not upgraded_from and all(r.status == "unchanged" for r in reports):
             engine.dispose()
             data.discard(version)
             return IngestReport(previous_version.name, reports, 0, 0, time.perf_counter() - started, published=False)
@@ -371,7 +371,7 @@ def _indexable_texts(session: Session) -> list[IndexKey]:
         translated = _translated_contexts(contexts, [tr for tr in translations if tr.language == language])
         for tr in translations:
             clause = translated.get(tr.clause_id) if tr.language == language else None
-            if clause is not None:
+            if clause is not None and clause.kind not in STRUCTURAL_KINDS:  # a chapter heading is no answer
                 short = short_names[tr.clause_id.split(":")[0]]
                 text = embedding_text(clause, translated, short, text=tr.text, title=tr.title)
                 texts.append(IndexKey.of(tr.clause_id, tr.language, text))

@@ -75,6 +75,11 @@ class IndexKey:
         return cls(clause_id, language, text_hash(text), text, valid_from, valid_to)
 
 
+def corpus_hash(keys: list[IndexKey]) -> str:
+    """What an index holds, in one hash: an ingest whose texts hash the same has nothing to re-index."""
+    return hashlib.sha256("\n".join(f"{k.clause_id}|{k.language}|{k.text_hash}" for k in keys).encode()).hexdigest()
+
+
 def text_hash(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
@@ -136,10 +141,7 @@ class VectorIndex:
             kind = FLAT  # an empty index has nothing to train on
             index = faiss.IndexFlatIP(dimension)
             index.add(vectors)
-        corpus_hash = hashlib.sha256(
-            "\n".join(f"{k.clause_id}|{k.language}|{k.text_hash}" for k in keys).encode()
-        ).hexdigest()
-        meta = IndexMeta(model_name, dimension, len(keys), corpus_hash, "", kind, nlist, nprobe)
+        meta = IndexMeta(model_name, dimension, len(keys), corpus_hash(keys), "", kind, nlist, nprobe)
         return cls(index, keys, meta)
 
     def save(self, directory: Path) -> None:
@@ -159,10 +161,17 @@ class VectorIndex:
         self.meta = meta
 
     @classmethod
-    def load(cls, directory: Path, expected_model: str | None = None) -> VectorIndex:
+    def load(
+        cls, directory: Path, expected_model: str | None = None, keys_of: VectorIndex | None = None
+    ) -> VectorIndex:
+        """The index in ``directory``; with ``keys_of`` (an index over the same texts: same corpus
+        hash, else refused) its keys are shared rather than read again."""
         try:
             meta = IndexMeta(**json.loads((directory / "meta.json").read_text()))
-            keys = [IndexKey(**k) for k in json.loads((directory / "keys.json").read_text())]
+            if keys_of is not None and meta.corpus_hash == keys_of.meta.corpus_hash:
+                keys = keys_of.keys
+            else:
+                keys = [IndexKey(**k) for k in json.loads((directory / "keys.json").read_text())]
         except (OSError, ValueError, TypeError) as exc:
             raise IndexCorrupt(
                 f"index at {directory} is missing or unreadable ({exc}): run `kb ingest` to rebuild it"

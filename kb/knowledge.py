@@ -51,17 +51,19 @@ SYNONYMS_FILE = "synonyms.yaml"
 
 
 def load_legs(version: Path, model_names: list[str]) -> list[VectorIndex]:
-    """Each dense leg's index, checked to be built with its model over the same texts as the first."""
-    legs = [
-        VectorIndex.load(directory, expected_model=name)
-        for directory, name in zip(leg_index_dirs(version, model_names), model_names, strict=True)
-    ]
-    for leg in legs[1:]:
-        if leg.meta.corpus_hash != legs[0].meta.corpus_hash:
+    """Each dense leg's index, checked to be built with its model over the same texts as the first
+    (whose keys, the texts, the others share)."""
+    directories = leg_index_dirs(version, model_names)
+    first = VectorIndex.load(directories[0], expected_model=model_names[0])
+    legs = [first]
+    for directory, name in zip(directories[1:], model_names[1:], strict=True):
+        leg = VectorIndex.load(directory, expected_model=name, keys_of=first)
+        if leg.meta.corpus_hash != first.meta.corpus_hash:
             raise IndexCorrupt(
-                f"the {leg.meta.model_name!r} index of {version.name} holds other texts than the "
-                f"{legs[0].meta.model_name!r} one: re-run `kb ingest`"
+                f"the {name!r} index of {version.name} holds other texts than the "
+                f"{first.meta.model_name!r} one: re-run `kb ingest`"
             )
+        legs.append(leg)
     return legs
 
 

@@ -2,8 +2,8 @@
 
 A reviewer who names a law or a jurisdiction wants the answer from it, yet across fourteen sources the
 same duty is written in several laws (erasure in the GDPR, the CCPA and the APPI), and the one named
-is easily outranked by its neighbours. Search therefore puts the articles of the named sources first,
-in their own order, and the others after them (``prefer_named``). The phrases are data
+is easily outranked by its neighbours. Search therefore puts the best few articles of the named
+sources first, in their own order, and everything else after them as ranked (``prefer_named``). The phrases are data
 (``corpus/source-names.yaml``), matched on search terms as the lexical index sees them.
 """
 
@@ -59,10 +59,14 @@ class SourceNames:
         return frozenset(named)
 
 
-def prefer_named(order: list[T], source_of: Callable[[T], str], named: frozenset[str]) -> list[T]:
-    """``order`` with the items of the ``named`` sources first, each part in its own order;
-    unchanged when nothing is named."""
+def prefer_named(
+    order: list[T], source_of: Callable[[T], str], named: frozenset[str], lift: int | None = None
+) -> list[T]:
+    """``order`` with its first ``lift`` items of the ``named`` sources (all, by default) moved to the
+    front, in their own order, and everything else after them as it was; unchanged when nothing is
+    named."""
     if not named:
         return order
-    first = [item for item in order if source_of(item) in named]
-    return first + [item for item in order if source_of(item) not in named]
+    first = [item for item in order if source_of(item) in named][:lift]
+    lifted = set(map(id, first))
+    return first + [item for item in order if id(item) not in lifted]

@@ -95,7 +95,8 @@ def _rss_kib(pid: int) -> int:
 def test_soak_mixed_load_with_a_reingest_in_the_middle(ingested: Settings, reworded_oecd: Path, tmp_path: Path) -> None:
     """16 clients (80 % search, 20 % map) for KB_SOAK_SECONDS; in the middle a re-ingest publishes a
     new version (one OECD clause reworded) and the server switches to it under load. Zero errors,
-    both versions answered, RSS at the end within 10 % of RSS after warm-up."""
+    both versions answered; RSS at the end within 10 % of RSS once the new version serves, and within
+    20 % of RSS after warm-up (the switch holds two versions for a moment)."""
     settings = _copy(ingested, tmp_path)
     process, base = start_server(settings)
     errors: list[str] = []
@@ -141,7 +142,9 @@ def test_soak_mixed_load_with_a_reingest_in_the_middle(ingested: Settings, rewor
         assert reingest.returncode == 0 and "published" in reingest.stdout, reingest.stdout + reingest.stderr
         published = DataDir(settings.data_dir).require_current().name
         assert published != live
-        time.sleep(max(0.0, SOAK_SECONDS - warm_up))
+        time.sleep(max(0.0, SOAK_SECONDS - warm_up) / 2)
+        rss_after_switch = _rss_kib(process.pid)
+        time.sleep(max(0.0, SOAK_SECONDS - warm_up) / 2)
         stop.set()
         for thread in clients:
             thread.join(timeout=120)
@@ -156,10 +159,14 @@ def test_soak_mixed_load_with_a_reingest_in_the_middle(ingested: Settings, rewor
     print(
         f"\nsoak: {CLIENTS} clients, {seconds:.0f} s, {len(latencies)} requests ({len(latencies) / seconds:.1f}/s), "
         f"{len(errors)} errors, p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms, max {latencies[-1] * 1000:.0f} ms; "
-        f"RSS {rss_after_warmup / 1024:.0f} MiB after warm-up -> {rss_end / 1024:.0f} MiB at the end ({drift:+.1f} %); "
+        f"RSS {rss_after_warmup / 1024:.0f} MiB after warm-up -> {rss_after_switch / 1024:.0f} MiB after the switch "
+        f"-> {rss_end / 1024:.0f} MiB at the end ({drift:+.1f} %); "
         f"answered by {dict(versions)}; load average {_load(load_before)} -> {_load(os.getloadavg())}"
     )
     assert errors == [], errors[:5]
     assert len(latencies) > 50
     assert versions[live] > 0 and versions[published] > 0  # the switch happened under load
-    assert rss_end <= rss_after_warmup * 1.10, (rss_after_warmup, rss_end)
+    # A switch loads the new version (two dense indexes, catalogue, BM25: ~90 MiB on the real corpus) while
+    # the old one still answers, and the allocator keeps some of that; after it, serving must not grow.
+    assert rss_end <= rss_after_switch * 1.10, (rss_after_switch, rss_end)
+    assert rss_end <= rss_after_warmup * 1.20, (rss_after_warmup, rss_end)

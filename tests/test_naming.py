@@ -41,3 +41,9 @@ def test_named_sources_come_first_and_each_part_keeps_its_order() -> None:
     source = lambda item: item[0].split(":")[0]  # noqa: E731
     assert prefer_named(order, source, frozenset({"gdpr"})) == [order[1], order[3], order[0], order[2]]
     assert prefer_named(order, source, frozenset()) == order
+
+
+def test_only_the_first_few_named_items_are_lifted() -> None:
+    order = [("appi:27", 0.9), ("gdpr:art-17", 0.8), ("ccpa:1798.105", 0.7), ("gdpr:art-21", 0.6)]
+    source = lambda item: item[0].split(":")[0]  # noqa: E731
+    assert prefer_named(order, source, frozenset({"gdpr"}), lift=1) == [order[1], order[0], order[2], order[3]]
