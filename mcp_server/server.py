@@ -51,6 +51,9 @@ class SearchAnswer(BaseModel):
     k: int
     group: str
     version: str = Field(description="the knowledge-base version that answered")
+    named_sources: list[str] = Field(
+        default=[], description="sources the query names ('under the CCPA', 'EUでは'): their articles come first"
+    )
     results: list[SearchResult]
 
 
@@ -201,7 +204,14 @@ def register_tools(server: MCPServer, service: ClauseMap) -> None:
         )
         outcome = service.search(args.query, args.k, filters, group)
         results = [search_result(outcome.kb, hit) for hit in outcome.hits]
-        return SearchAnswer(query=query, k=k, group=group, version=outcome.kb.version, results=results)
+        return SearchAnswer(
+            query=query,
+            k=k,
+            group=group,
+            version=outcome.kb.version,
+            named_sources=outcome.named_sources,
+            results=results,
+        )
 
     @server.tool(annotations=READ_ONLY)
     @answering
