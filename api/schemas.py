@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field, field_validator
 
-from kb.views import MappingQuery, MappingRecord, SearchResult
+from kb.views import MappingQuery, MappingRecord, SearchAnswer
 from kb.vocabulary import PHASES, canonical_jurisdictions
 
 Phase = Literal[PHASES]  # type: ignore[valid-type]
@@ -27,16 +27,8 @@ class ErrorResponse(BaseModel):
 
 
 
-class SearchResponse(BaseModel):
-    query: str
-    k: int
-    group: str
-    version: str = Field(description="the knowledge-base version that answered")
+class SearchResponse(SearchAnswer):
     took_ms: float
-    named_sources: list[str] = Field(
-        default=[], description="sources the query names ('under the CCPA', 'EUでは'): their articles come first"
-    )
-    results: list[SearchResult]
 
 
 

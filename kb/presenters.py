@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from kb.classification import Classification, Finding
 from kb.crosswalk import Link
@@ -14,6 +15,10 @@ from kb.models import ClauseVersion, Source, SourceVersion
 from kb.records import heading_note
 from kb.search import Hit
 from kb.translations import translation_notice
+
+if TYPE_CHECKING:
+    from kb.service import SearchOutcome
+
 from kb.views import (
     CheckOut,
     ClassificationFinding,
@@ -31,6 +36,7 @@ from kb.views import (
     MappingRecord,
     Passage,
     QualifiedLink,
+    SearchAnswer,
     SearchResult,
     SheetOut,
     SourceChanges,
@@ -46,6 +52,19 @@ def clause_ref(kb: KnowledgeBase, clause_id: str) -> ClauseRef:
     if clause is None:
         return ClauseRef(id=clause_id, citation=clause_id)
     return ClauseRef(id=clause.id, citation=kb.citation(clause), title=clause.title)
+
+
+def search_answer(outcome: SearchOutcome, k: int, group: str) -> SearchAnswer:
+    """A search as the API, the MCP server and the pages return it."""
+    results = [search_result(outcome.kb, hit) for hit in outcome.hits]
+    return SearchAnswer(
+        query=outcome.query,
+        k=k,
+        group=group,
+        version=outcome.kb.version,
+        named_sources=outcome.named_sources,
+        results=results,
+    )
 
 
 def search_result(kb: KnowledgeBase, hit: Hit) -> SearchResult:

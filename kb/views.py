@@ -35,6 +35,19 @@ class SearchResult(BaseModel):
     recitals: list[ClauseRef] = Field(default_factory=list, description="recitals that explain the article")
 
 
+class SearchAnswer(BaseModel):
+    """One search as every interface returns it (the API adds its timing)."""
+
+    query: str
+    k: int
+    group: str
+    version: str = Field(description="the knowledge-base version that answered")
+    named_sources: list[str] = Field(
+        default=[], description="sources the query names ('under the CCPA', 'EUでは'): their articles come first"
+    )
+    results: list[SearchResult]
+
+
 class TranslationOut(BaseModel):
     language: str
     title: str | None = None

@@ -24,10 +24,10 @@ from sqlalchemy.exc import OperationalError
 
 from kb import presenters
 from kb.errors import KBError
-from kb.presenters import clause_out, search_result, source_changes, source_out
+from kb.presenters import clause_out, search_answer, source_changes, source_out
 from kb.search import Filters
 from kb.service import ClauseMap
-from kb.views import ClauseOut, ClauseVersionOut, MappingQuery, MappingRecord, SearchResult, SourceChanges, SourceOut
+from kb.views import ClauseOut, ClauseVersionOut, MappingQuery, MappingRecord, SearchAnswer, SourceChanges, SourceOut
 from kb.vocabulary import JURISDICTIONS, LANGUAGES, PHASES, SOURCE_KINDS, canonical
 
 CLAUSE_URI = "clausemap://clause/{clause_id}"
@@ -42,19 +42,6 @@ INSTRUCTIONS = (
 )
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-class SearchAnswer(BaseModel):
-    """What GET /v1/search returns (without the timing)."""
-
-    query: str
-    k: int
-    group: str
-    version: str = Field(description="the knowledge-base version that answered")
-    named_sources: list[str] = Field(
-        default=[], description="sources the query names ('under the CCPA', 'EUでは'): their articles come first"
-    )
-    results: list[SearchResult]
 
 
 class HistoryAnswer(BaseModel):
@@ -202,16 +189,7 @@ def register_tools(server: MCPServer, service: ClauseMap) -> None:
             tuple(languages or ()),
             _end_of(_day(as_of, "as_of")),
         )
-        outcome = service.search(args.query, args.k, filters, group)
-        results = [search_result(outcome.kb, hit) for hit in outcome.hits]
-        return SearchAnswer(
-            query=query,
-            k=k,
-            group=group,
-            version=outcome.kb.version,
-            named_sources=outcome.named_sources,
-            results=results,
-        )
+        return search_answer(service.search(args.query, args.k, filters, group), k, group)
 
     @server.tool(annotations=READ_ONLY)
     @answering

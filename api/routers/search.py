@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Query
 from api.deps import get_service
 from api.routers.clauses import end_of
 from api.schemas import ErrorResponse, SearchResponse
-from kb.presenters import search_result
+from kb.presenters import search_answer
 from kb.search import Filters
 from kb.service import ClauseMap
 
@@ -50,15 +50,6 @@ def search_clauses(
     filters = Filters(
         tuple(source or ()), tuple(jurisdiction or ()), tuple(kind or ()), binding, tuple(language or ()), end_of(as_of)
     )
-    outcome = service.search(q, k, filters, group)
-    results = [search_result(outcome.kb, hit) for hit in outcome.hits]
+    answer = search_answer(service.search(q, k, filters, group), k, group)
     took = (time.perf_counter() - started) * 1000
-    return SearchResponse(
-        query=q,
-        k=k,
-        group=group,
-        version=outcome.kb.version,
-        took_ms=round(took, 2),
-        named_sources=outcome.named_sources,
-        results=results,
-    )
+    return SearchResponse(**dict(answer), took_ms=round(took, 2))
